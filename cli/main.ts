@@ -1,0 +1,30 @@
+// The `lakehouse` program: one subcommand per part of the pipeline. Each part's folder owns its
+// command (cdc/command.ts, lake/command.ts, ...); this file only lists them.
+
+import { dispatch, type Command } from './command.js';
+import { isUserError } from '../common/errors.js';
+import { redact } from '../common/log.js';
+import { configCommand } from './config-command.js';
+import { stackCommand } from '../stack/command.js';
+import { cdcCommand } from '../cdc/command.js';
+
+export const commands: Command[] = [stackCommand, cdcCommand, configCommand];
+
+const root: Command = {
+  name: 'lakehouse',
+  summary: 'Change-data-capture lakehouse: PostgreSQL changes through Redpanda into Delta Lake tables.',
+  subcommands: commands,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(root, argv);
+  } catch (e) {
+    if (isUserError(e)) {
+      process.stderr.write(redact(e.describe()) + '\n');
+      return 1;
+    }
+    process.stderr.write(redact(`unexpected error: ${(e as Error)?.stack ?? String(e)}`) + '\n');
+    return 70;
+  }
+}

@@ -1,0 +1,263 @@
+// Configuration is read and checked here and nowhere else: one optional JSON file plus
+// environment variables (which win). Every option is declared once in OPTIONS below, with its
+// default and its documentation; docs/configuration.md is generated from the same table
+// (`lakehouse config docs`), so the docs cannot drift from the code.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UserError } from './errors.js';
+import { registerSecret } from './log.js';
+
+type Kind = 'string' | 'int' | 'bool' | 'enum' | 'list';
+
+interface OptionSpec {
+  /** Dotted path in the file, e.g. "cdc.snapshotMode". */
+  key: string;
+  env?: string;
+  kind: Kind;
+  default: string | number | boolean | string[] | undefined;
+  values?: readonly string[];
+  min?: number;
+  max?: number;
+  secret?: boolean;
+  doc: string;
+}
+
+export const STACK_PG_PORT = 54329;
+export const STACK_KAFKA_PORT = 19092;
+
+export const OPTIONS = [
+  { key: 'database.url', env: 'DATABASE_URL', kind: 'string', secret: true,
+    default: `postgres://lakehouse:lakehouse@127.0.0.1:${STACK_PG_PORT}/lakehouse`,
+    doc: 'PostgreSQL connection URL of the source database. The user needs the REPLICATION attribute and ownership of (or CREATE on) the published tables.' },
+  { key: 'kafka.brokers', env: 'KAFKA_BROKERS', kind: 'list', default: [`127.0.0.1:${STACK_KAFKA_PORT}`],
+    doc: 'Comma-separated bootstrap brokers of the Kafka-API broker (Redpanda, Apache Kafka).' },
+  { key: 'kafka.clientId', env: 'KAFKA_CLIENT_ID', kind: 'string', default: 'lakehouse',
+    doc: 'Client id sent to the broker.' },
+  { key: 'kafka.topicPrefix', env: 'TOPIC_PREFIX', kind: 'string', default: 'lakehouse',
+    doc: "Debezium's topic.prefix: change topics are <prefix>.<schema>.<table>; also source.name in events." },
+  { key: 'kafka.partitions', env: 'KAFKA_PARTITIONS', kind: 'int', default: 3, min: 1, max: 1000,
+    doc: 'Partitions of each change topic the capture creates (existing topics are left as they are).' },
+  { key: 'kafka.replicationFactor', env: 'KAFKA_REPLICATION_FACTOR', kind: 'int', default: 1, min: 1, max: 7,
+    doc: 'Replication factor of the topics the capture creates.' },
+  { key: 'lake.root', env: 'LAKE_ROOT', kind: 'string', default: './lakehouse-data',
+    doc: 'Root folder of the Delta tables (bronze/, silver/, gold/, quarantine/). No table path may leave it.' },
+  { key: 'cdc.publication', env: 'CDC_PUBLICATION', kind: 'string', default: 'lakehouse_pub',
+    doc: 'Publication the capture reads; created when missing.' },
+  { key: 'cdc.slot', env: 'CDC_SLOT', kind: 'string', default: 'lakehouse_slot',
+    doc: 'Logical replication slot (pgoutput); created when missing.' },
+  { key: 'cdc.schemas', env: 'CDC_SCHEMAS', kind: 'list', default: ['public'],
+    doc: 'Schemas whose tables are all captured (FOR TABLES IN SCHEMA: tables created later are picked up). Ignored when cdc.tables is set.' },
+  { key: 'cdc.tables', env: 'CDC_TABLES', kind: 'list', default: [],
+    doc: 'Explicit schema.table list to capture instead of whole schemas.' },
+  { key: 'cdc.snapshotMode', env: 'CDC_SNAPSHOT_MODE', kind: 'enum', default: 'initial',
+    values: ['initial', 'never', 'when_needed'],
+    doc: 'initial: snapshot existing rows when the slot is created (and finish an interrupted snapshot); never: stream only; when_needed: also snapshot again when the slot had to be recreated.' },
+  { key: 'cdc.snapshotChunkSize', env: 'CDC_SNAPSHOT_CHUNK_SIZE', kind: 'int', default: 10000, min: 1, max: 1000000,
+    doc: 'Rows read per primary-key chunk during the snapshot.' },
+  { key: 'cdc.decimalHandling', env: 'CDC_DECIMAL_HANDLING', kind: 'enum', default: 'precise',
+    values: ['precise', 'double', 'string'],
+    doc: "Debezium's decimal.handling.mode for numeric columns: precise (Connect Decimal, base64 unscaled bytes), double, string." },
+  { key: 'cdc.tombstones', env: 'CDC_TOMBSTONES', kind: 'bool', default: true,
+    doc: "Send a tombstone (key, null value) after each delete, as Debezium's tombstones.on.delete." },
+  { key: 'cdc.schemasEnable', env: 'CDC_SCHEMAS_ENABLE', kind: 'bool', default: false,
+    doc: "Write {schema, payload} messages as Kafka Connect's JsonConverter with schemas.enable=true." },
+  { key: 'cdc.emitTruncates', env: 'CDC_EMIT_TRUNCATES', kind: 'bool', default: true,
+    doc: "Send op 't' events for TRUNCATE (Debezium skips them by default; the lake needs them)." },
+  { key: 'cdc.transactionTopic', env: 'CDC_TRANSACTION_TOPIC', kind: 'bool', default: true,
+    doc: 'Send BEGIN/END records to <prefix>.transaction (Debezium provide.transaction.metadata).' },
+  { key: 'cdc.heartbeatIntervalMs', env: 'CDC_HEARTBEAT_INTERVAL_MS', kind: 'int', default: 10000, min: 0, max: 3600000,
+    doc: 'How often a heartbeat is sent to __debezium-heartbeat.<prefix> and the slot confirmed on a quiet database; 0 turns heartbeats off.' },
+  { key: 'cdc.heartbeatActionQuery', env: 'CDC_HEARTBEAT_ACTION_QUERY', kind: 'string', default: '',
+    doc: 'Optional SQL run on each heartbeat to create WAL in the captured database (Debezium heartbeat.action.query).' },
+  { key: 'cdc.batchMaxMessages', env: 'CDC_BATCH_MAX_MESSAGES', kind: 'int', default: 5000, min: 1, max: 1000000,
+    doc: 'Most change events sent to the broker in one produce batch.' },
+  { key: 'cdc.batchMaxWaitMs', env: 'CDC_BATCH_MAX_WAIT_MS', kind: 'int', default: 5, min: 0, max: 10000,
+    doc: 'Longest time a change waits for its batch to fill before it is sent.' },
+  { key: 'cdc.maxBufferedMessages', env: 'CDC_MAX_BUFFERED_MESSAGES', kind: 'int', default: 50000, min: 100, max: 10000000,
+    doc: 'Events decoded but not yet acknowledged by the broker before the replication stream is paused.' },
+  { key: 'cdc.stateSchema', env: 'CDC_STATE_SCHEMA', kind: 'string', default: 'lakehouse_cdc',
+    doc: 'Schema in the source database where the capture keeps its snapshot progress (never published).' },
+  { key: 'metrics.host', env: 'METRICS_HOST', kind: 'string', default: '127.0.0.1',
+    doc: 'Address the /metrics and /health server binds to (loopback unless told).' },
+  { key: 'metrics.port', env: 'METRICS_PORT', kind: 'int', default: 9464, min: 0, max: 65535,
+    doc: 'Port of the /metrics and /health server; 0 picks a free port.' },
+  { key: 'slack.token', env: 'SLACK_BOT_TOKEN', kind: 'string', default: '', secret: true,
+    doc: 'Slack bot token; without it messages are printed to the log instead.' },
+  { key: 'slack.channel', env: 'SLACK_CHANNEL', kind: 'string', default: '#sport',
+    doc: 'Channel the notifier posts to.' },
+  { key: 'slack.apiUrl', env: 'SLACK_API_URL', kind: 'string', default: '',
+    doc: 'Base URL of the Slack Web API (for a stand-in); empty means Slack itself.' },
+] as const satisfies readonly OptionSpec[];
+
+type Spec = (typeof OPTIONS)[number];
+type ValueOf<S extends Spec> = S['kind'] extends 'int'
+  ? number
+  : S['kind'] extends 'bool'
+    ? boolean
+    : S['kind'] extends 'list'
+      ? string[]
+      : S extends { values: readonly (infer V)[] }
+        ? V
+        : string;
+
+type Split<K extends string> = K extends `${infer A}.${infer B}` ? [A, B] : never;
+type Sections = Split<Spec['key']>[0];
+export type Config = {
+  [S in Sections]: { [O in Spec as Split<O['key']>[0] extends S ? Split<O['key']>[1] : never]: ValueOf<O> };
+} & { source: { file: string | undefined } };
+
+export interface LoadOptions {
+  /** Path of the config file; defaults to $LAKEHOUSE_CONFIG or ./lakehouse.config.json if present. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values that win over file and environment (command-line flags, tests). */
+  overrides?: Record<string, unknown>;
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const explicit = opts.file ?? env.LAKEHOUSE_CONFIG;
+  const file = explicit ?? (existsSync('lakehouse.config.json') ? 'lakehouse.config.json' : undefined);
+  let fromFile: Record<string, unknown> = {};
+  if (file) fromFile = readConfigFile(resolve(file));
+
+  const out: Record<string, Record<string, unknown>> = {};
+  const known = new Set<string>(OPTIONS.map((o) => o.key));
+  for (const key of flattenKeys(fromFile)) {
+    if (!known.has(key)) {
+      throw new UserError(`unknown configuration option "${key}"`, {
+        where: file,
+        fix: `remove it or use one of the options listed in docs/configuration.md (\`lakehouse config docs\`)`,
+      });
+    }
+  }
+  for (const spec of OPTIONS as readonly OptionSpec[]) {
+    const [section, name] = spec.key.split('.') as [string, string];
+    let raw: unknown = spec.default;
+    let origin = 'default';
+    const inFile = (fromFile[section] as Record<string, unknown> | undefined)?.[name];
+    if (inFile !== undefined) {
+      raw = inFile;
+      origin = `${file}`;
+    }
+    if (spec.env && env[spec.env] !== undefined && env[spec.env] !== '') {
+      raw = env[spec.env];
+      origin = `environment variable ${spec.env}`;
+    }
+    if (opts.overrides && spec.key in opts.overrides && opts.overrides[spec.key] !== undefined) {
+      raw = opts.overrides[spec.key];
+      origin = 'command line';
+    }
+    const value = coerce(spec, raw, origin);
+    if (spec.secret && typeof value === 'string') {
+      registerSecret(value);
+      const pw = passwordOf(value);
+      if (pw) registerSecret(pw);
+    }
+    (out[section] ??= {})[name] = value;
+  }
+  return { ...(out as unknown as Omit<Config, 'source'>), source: { file } } as Config;
+}
+
+function passwordOf(value: string): string | undefined {
+  try {
+    const u = new URL(value);
+    return u.password ? decodeURIComponent(u.password) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  if (!existsSync(path)) {
+    throw new UserError(`configuration file ${path} does not exist`, {
+      fix: 'create it (see docs/configuration.md) or unset LAKEHOUSE_CONFIG / drop --config',
+    });
+  }
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the top level must be an object');
+    return parsed as Record<string, unknown>;
+  } catch (e) {
+    throw new UserError(`configuration file is not valid JSON: ${(e as Error).message}`, {
+      where: path,
+      fix: 'fix the JSON syntax; options are grouped by section, e.g. {"cdc": {"snapshotMode": "initial"}}',
+    });
+  }
+}
+
+function flattenKeys(obj: Record<string, unknown>): string[] {
+  const keys: string[] = [];
+  for (const [section, v] of Object.entries(obj)) {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      for (const name of Object.keys(v as object)) keys.push(`${section}.${name}`);
+    } else keys.push(section);
+  }
+  return keys;
+}
+
+function coerce(spec: OptionSpec, raw: unknown, origin: string): unknown {
+  const bad = (expected: string): never => {
+    const shown = spec.secret ? '(hidden)' : JSON.stringify(raw);
+    throw new UserError(`configuration option ${spec.key} is ${shown}; expected ${expected}`, {
+      where: origin,
+      fix: `set ${spec.key}${spec.env ? ` (or ${spec.env})` : ''} to ${expected}`,
+    });
+  };
+  switch (spec.kind) {
+    case 'string':
+      if (typeof raw !== 'string') return bad('a string');
+      return raw;
+    case 'int': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      const range = `an integer from ${spec.min ?? '-inf'} to ${spec.max ?? 'inf'}`;
+      if (!Number.isInteger(n)) return bad(range);
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) return bad(range);
+      return n;
+    }
+    case 'bool':
+      if (typeof raw === 'boolean') return raw;
+      if (typeof raw === 'string' && /^(true|false|1|0|yes|no)$/i.test(raw)) return /^(true|1|yes)$/i.test(raw);
+      return bad('true or false');
+    case 'enum':
+      if (typeof raw !== 'string' || !spec.values!.includes(raw)) return bad(`one of ${spec.values!.join(', ')}`);
+      return raw;
+    case 'list':
+      if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) return raw as string[];
+      if (typeof raw === 'string') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+      return bad('a list of strings (JSON array, or comma-separated in the environment)');
+  }
+}
+
+/** The options as a Markdown table, for docs/configuration.md. */
+export function configDocs(): string {
+  const rows = (OPTIONS as readonly OptionSpec[]).map((o) => {
+    const def = Array.isArray(o.default) ? o.default.join(',') : String(o.default ?? '');
+    const shown = o.secret && def ? '(local stack)' : def === '' ? '(empty)' : `\`${def}\``;
+    const values = o.values ? ` One of: ${o.values.join(', ')}.` : '';
+    return `| \`${o.key}\` | ${o.env ? `\`${o.env}\`` : ''} | ${shown} | ${o.doc}${values} |`;
+  });
+  return ['| option | environment | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The effective configuration with secrets hidden, for `lakehouse config show`. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const spec of OPTIONS as readonly OptionSpec[]) {
+    const [section, name] = spec.key.split('.') as [string, string];
+    const value = (config as unknown as Record<string, Record<string, unknown>>)[section]?.[name];
+    out[spec.key] = spec.secret && value ? hide(String(value)) : value;
+  }
+  return out;
+}
+
+function hide(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '***';
+  }
+}

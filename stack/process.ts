@@ -1,0 +1,61 @@
+// Small process helpers the local stack needs: find a program, run it, wait for a port.
+
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { UserError } from '../common/errors.js';
+
+export function which(program: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const p = `${dir}/${program}`;
+    if (dir && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+export function run(cmd: string, args: string[], opts: SpawnSyncOptions & { what: string; fix?: string }): string {
+  const res = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
+  if (res.error) throw new UserError(`${opts.what} could not start: ${res.error.message}`, { fix: opts.fix });
+  if (res.status !== 0) {
+    const out = `${res.stdout ?? ''}${res.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+    throw new UserError(`${opts.what} failed (exit ${res.status}):\n${out}`, { fix: opts.fix });
+  }
+  return String(res.stdout ?? '');
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function readPid(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, hint?: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new UserError(`${what} did not become ready within ${Math.round(timeoutMs / 1000)} s`, { fix: hint });
+}
