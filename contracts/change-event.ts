@@ -1,0 +1,108 @@
+// The change event: the Debezium PostgreSQL connector's envelope, defined once here and imported
+// by the capture (which writes it) and every consumer (bronze, silver, notifier, quality).
+// See docs/cdc.md for real examples and the places where the product differs from Debezium.
+
+/** c create, u update, d delete, r read (snapshot), t truncate, m message. */
+export type Op = 'c' | 'u' | 'd' | 'r' | 't' | 'm';
+
+export type SnapshotMarker = 'true' | 'first' | 'first_in_data_collection' | 'last_in_data_collection' | 'last' | 'false' | 'incremental';
+
+export interface SourceInfo {
+  version: string;
+  connector: 'postgresql';
+  /** The topic prefix (Debezium's topic.prefix). */
+  name: string;
+  /** Commit time of the transaction (snapshot: time the row was read). */
+  ts_ms: number;
+  ts_us: number;
+  ts_ns: number;
+  snapshot: SnapshotMarker;
+  db: string;
+  /** JSON array in a string: ["<LSN of the last committed transaction>", "<LSN of this change>"]. */
+  sequence: string;
+  schema: string;
+  table: string;
+  txId: number | null;
+  /** LSN of this change as a number (Debezium writes it as int64). */
+  lsn: number | null;
+  xmin: number | null;
+}
+
+export interface TransactionBlock {
+  /** "<txId>:<commit LSN>" as Debezium writes it. */
+  id: string;
+  /** Position of the event among all events of its transaction, from 1. */
+  total_order: number;
+  /** Position among the events of the same table in the transaction, from 1. */
+  data_collection_order: number;
+}
+
+export type Row = Record<string, unknown>;
+
+export interface ChangeEvent {
+  before: Row | null;
+  after: Row | null;
+  source: SourceInfo;
+  op: Op;
+  ts_ms: number;
+  ts_us: number;
+  ts_ns: number;
+  transaction: TransactionBlock | null;
+}
+
+/** Kafka Connect schema (JsonConverter schemas.enable=true form). */
+export interface ConnectSchema {
+  type: 'int8' | 'int16' | 'int32' | 'int64' | 'float32' | 'float64' | 'boolean' | 'string' | 'bytes' | 'array' | 'map' | 'struct';
+  optional: boolean;
+  field?: string;
+  name?: string;
+  version?: number;
+  parameters?: Record<string, string>;
+  default?: unknown;
+  fields?: ConnectSchema[];
+  items?: ConnectSchema;
+  keys?: ConnectSchema;
+  values?: ConnectSchema;
+}
+
+export interface WithSchema<T> {
+  schema: ConnectSchema;
+  payload: T;
+}
+
+/** Accepts both wire forms (plain, or {schema, payload}) and returns the envelope. */
+export function unwrapEnvelope(value: unknown): { event: ChangeEvent; schema: ConnectSchema | undefined } {
+  if (value && typeof value === 'object' && 'payload' in value && 'schema' in value) {
+    const v = value as WithSchema<ChangeEvent>;
+    return { event: v.payload, schema: v.schema };
+  }
+  return { event: value as ChangeEvent, schema: undefined };
+}
+
+export function topicFor(prefix: string, schema: string, table: string): string {
+  return `${prefix}.${schema}.${table}`;
+}
+
+export function transactionTopic(prefix: string): string {
+  return `${prefix}.transaction`;
+}
+
+export function heartbeatTopic(prefix: string): string {
+  return `__debezium-heartbeat.${prefix}`;
+}
+
+export function deadLetterTopic(prefix: string): string {
+  return `${prefix}.dlq`;
+}
+
+/**
+ * Header on every message the capture writes: the change's place in the replication stream,
+ * "<commit LSN as 16 hex digits>/<position in the stream after that commit as 10 digits>".
+ * It orders as a string, is the same when a change is sent again, and is unique per change
+ * (rows that share one WAL record, as COPY writes them, differ by position). Consumers use it
+ * to drop duplicates; the capture reads it back from each partition's tail after a crash.
+ */
+export const POSITION_HEADER = 'lakehouse.position';
+
+/** Value placed by Debezium where an unchanged TOASTed column was not sent. */
+export const UNAVAILABLE_VALUE = '__debezium_unavailable_value';
