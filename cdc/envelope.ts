@@ -1,0 +1,172 @@
+// The envelope builder: turns one decoded change into the Debezium key and value JSON. Hot path:
+// the JSON is assembled from tokens the column codecs produce, and each table's Connect schemas
+// are serialised once, when its shape is first seen or changes.
+
+import type { ConnectSchema, Op, SnapshotMarker } from '../contracts/change-event.js';
+import { columnCodec, type ColumnCodec, type ColumnInfo, type DecimalHandling } from './type-mapping.js';
+
+export const CONNECTOR_VERSION = '0.1.0';
+
+export interface EnvelopeOptions {
+  prefix: string;
+  database: string;
+  decimalHandling: DecimalHandling;
+  schemasEnable: boolean;
+}
+
+/** A table as the envelope sees it: columns in stream order, codecs, key, cached schema JSON. */
+export interface TableShape {
+  schema: string;
+  table: string;
+  columns: ColumnInfo[];
+  codecs: ColumnCodec[];
+  /** Indexes into columns of the key columns, in key order; empty for a table with no key. */
+  keyIndex: number[];
+  /** Names of columns whose type is not mapped (passed as text). */
+  unknownColumns: string[];
+  keySchemaJson: string;
+  envelopeSchemaJson: string;
+}
+
+export function buildShape(schema: string, table: string, columns: ColumnInfo[], keyColumns: string[], opts: EnvelopeOptions): TableShape {
+  const codecs = columns.map((c) => columnCodec(c, opts.decimalHandling));
+  const keyIndex = keyColumns.map((k) => columns.findIndex((c) => c.name === k)).filter((i) => i >= 0);
+  const base = `${opts.prefix}.${schema}.${table}`;
+  const valueStruct = (field: string): ConnectSchema => ({ type: 'struct', fields: codecs.map((c) => c.schema), optional: true, name: `${base}.Value`, field });
+  const keySchema: ConnectSchema = {
+    type: 'struct',
+    fields: keyIndex.map((i) => ({ ...codecs[i]!.schema, optional: false })),
+    optional: false,
+    name: `${base}.Key`,
+  };
+  const envelope: ConnectSchema = {
+    type: 'struct',
+    fields: [
+      valueStruct('before'),
+      valueStruct('after'),
+      SOURCE_SCHEMA,
+      { type: 'string', optional: false, field: 'op' },
+      { type: 'int64', optional: true, field: 'ts_ms' },
+      { type: 'int64', optional: true, field: 'ts_us' },
+      { type: 'int64', optional: true, field: 'ts_ns' },
+      TRANSACTION_SCHEMA,
+    ],
+    optional: false,
+    name: `${base}.Envelope`,
+    version: 2,
+  };
+  return {
+    schema,
+    table,
+    columns,
+    codecs,
+    keyIndex,
+    unknownColumns: columns.filter((_, i) => codecs[i]!.unknown).map((c) => c.name),
+    keySchemaJson: JSON.stringify(keySchema),
+    envelopeSchemaJson: JSON.stringify(envelope),
+  };
+}
+
+const SOURCE_SCHEMA: ConnectSchema = {
+  type: 'struct',
+  fields: [
+    { type: 'string', optional: false, field: 'version' },
+    { type: 'string', optional: false, field: 'connector' },
+    { type: 'string', optional: false, field: 'name' },
+    { type: 'int64', optional: false, field: 'ts_ms' },
+    { type: 'string', optional: true, name: 'io.debezium.data.Enum', version: 1, parameters: { allowed: 'true,first,first_in_data_collection,last_in_data_collection,last,false,incremental' }, default: 'false', field: 'snapshot' },
+    { type: 'string', optional: false, field: 'db' },
+    { type: 'string', optional: true, field: 'sequence' },
+    { type: 'int64', optional: true, field: 'ts_us' },
+    { type: 'int64', optional: true, field: 'ts_ns' },
+    { type: 'string', optional: false, field: 'schema' },
+    { type: 'string', optional: false, field: 'table' },
+    { type: 'int64', optional: true, field: 'txId' },
+    { type: 'int64', optional: true, field: 'lsn' },
+    { type: 'int64', optional: true, field: 'xmin' },
+  ],
+  optional: false,
+  name: 'io.debezium.connector.postgresql.Source',
+  field: 'source',
+};
+
+const TRANSACTION_SCHEMA: ConnectSchema = {
+  type: 'struct',
+  fields: [
+    { type: 'string', optional: false, field: 'id' },
+    { type: 'int64', optional: false, field: 'total_order' },
+    { type: 'int64', optional: false, field: 'data_collection_order' },
+  ],
+  optional: true,
+  name: 'event.block',
+  version: 1,
+  field: 'transaction',
+};
+
+/** Column values in stream order, in PostgreSQL text form (null, or undefined for unchanged TOAST). */
+export type TextRow = (string | null | undefined)[];
+
+export function rowJson(shape: TableShape, values: TextRow): string {
+  let out = '{';
+  for (let i = 0; i < shape.codecs.length; i++) {
+    if (i > 0) out += ',';
+    out += JSON.stringify(shape.columns[i]!.name) + ':' + shape.codecs[i]!.encode(values[i]);
+  }
+  return out + '}';
+}
+
+/** Key JSON, or null for a table without a key (its messages then have no key). */
+export function keyJson(shape: TableShape, values: TextRow, opts: EnvelopeOptions): string | null {
+  if (shape.keyIndex.length === 0) return null;
+  let payload = '{';
+  for (let j = 0; j < shape.keyIndex.length; j++) {
+    const i = shape.keyIndex[j]!;
+    if (j > 0) payload += ',';
+    payload += JSON.stringify(shape.columns[i]!.name) + ':' + shape.codecs[i]!.encode(values[i]);
+  }
+  payload += '}';
+  return opts.schemasEnable ? `{"schema":${shape.keySchemaJson},"payload":${payload}}` : payload;
+}
+
+export interface SourceFields {
+  /** Commit time in microseconds since the epoch (snapshot: read time). */
+  tsUs: bigint;
+  snapshot: SnapshotMarker;
+  /** Numeric LSN strings. */
+  lastCommitLsn: string | null;
+  lsn: string | null;
+  txId: number | null;
+}
+
+export interface TransactionFields {
+  id: string;
+  totalOrder: number;
+  collectionOrder: number;
+}
+
+export function valueJson(
+  shape: TableShape,
+  op: Op,
+  before: string | null,
+  after: string | null,
+  src: SourceFields,
+  tx: TransactionFields | null,
+  opts: EnvelopeOptions,
+  nowUs: bigint,
+): string {
+  const tsMs = src.tsUs / 1000n;
+  const sequence = JSON.stringify(JSON.stringify([src.lastCommitLsn, src.lsn]));
+  const source =
+    `{"version":"${CONNECTOR_VERSION}","connector":"postgresql","name":${JSON.stringify(opts.prefix)},"ts_ms":${tsMs},` +
+    `"snapshot":"${src.snapshot}","db":${JSON.stringify(opts.database)},"sequence":${sequence},"ts_us":${src.tsUs},"ts_ns":${src.tsUs * 1000n},` +
+    `"schema":${JSON.stringify(shape.schema)},"table":${JSON.stringify(shape.table)},"txId":${src.txId ?? 'null'},"lsn":${src.lsn ?? 'null'},"xmin":null}`;
+  const transaction = tx ? `{"id":${JSON.stringify(tx.id)},"total_order":${tx.totalOrder},"data_collection_order":${tx.collectionOrder}}` : 'null';
+  const payload =
+    `{"before":${before ?? 'null'},"after":${after ?? 'null'},"source":${source},"op":"${op}",` +
+    `"ts_ms":${nowUs / 1000n},"ts_us":${nowUs},"ts_ns":${nowUs * 1000n},"transaction":${transaction}}`;
+  return opts.schemasEnable ? `{"schema":${shape.envelopeSchemaJson},"payload":${payload}}` : payload;
+}
+
+export function nowMicros(): bigint {
+  return BigInt(Date.now()) * 1000n;
+}

@@ -1,0 +1,416 @@
+// PostgreSQL column values to Debezium's JSON, following the connector's defaults
+// (time.precision.mode=adaptive, decimal.handling.mode configurable, binary.handling.mode=bytes,
+// interval.handling.mode=numeric). Values arrive in PostgreSQL's text form, from pgoutput and from
+// the snapshot's queries alike (both sessions run with TimeZone=UTC, DateStyle=ISO and
+// IntervalStyle=iso_8601), and each encoder returns a JSON token string: int8 and numeric are
+// copied digit for digit, never through a JS number.
+
+import type { ConnectSchema } from '../contracts/change-event.js';
+import { UNAVAILABLE_VALUE } from '../contracts/change-event.js';
+
+export type DecimalHandling = 'precise' | 'double' | 'string';
+
+export interface ColumnInfo {
+  name: string;
+  typeOid: number;
+  /** atttypmod: -1 when not declared. */
+  typmod: number;
+  /** pg_type.typname, for enums, domains and unknown types. */
+  typeName: string;
+  notNull: boolean;
+  /** For arrays: the element type's oid. */
+  elemOid?: number;
+  /** For enums (or arrays of enums): the labels in order. */
+  enumLabels?: string[];
+  /** For domains: the base type's oid and typmod. */
+  baseOid?: number;
+}
+
+export interface ColumnCodec {
+  schema: ConnectSchema;
+  /** Text form to a JSON token. `undefined` means an unchanged TOASTed value (pgoutput 'u'). */
+  encode(text: string | null | undefined): string;
+  /** True when the type was not recognised and is passed as text. */
+  unknown: boolean;
+}
+
+const OID = {
+  bool: 16, bytea: 17, char: 18, name: 19, int8: 20, int2: 21, int4: 23, text: 25, oid: 26, json: 114, xml: 142,
+  float4: 700, float8: 701, money: 790, bpchar: 1042, varchar: 1043, date: 1082, time: 1083, timestamp: 1114,
+  timestamptz: 1184, interval: 1186, timetz: 1266, numeric: 1700, uuid: 2950, jsonb: 3802, inet: 869, cidr: 650,
+  macaddr: 829, macaddr8: 774,
+} as const;
+
+/** Array type oid to element oid, for the built-in arrays (user types come from the catalog). */
+export const ARRAY_ELEMENT: Record<number, number> = {
+  1000: OID.bool, 1001: OID.bytea, 1002: OID.char, 1003: OID.name, 1005: OID.int2, 1007: OID.int4, 1016: OID.int8,
+  1009: OID.text, 1014: OID.bpchar, 1015: OID.varchar, 1021: OID.float4, 1022: OID.float8, 1182: OID.date,
+  1183: OID.time, 1115: OID.timestamp, 1185: OID.timestamptz, 1187: OID.interval, 1270: OID.timetz,
+  1231: OID.numeric, 2951: OID.uuid, 199: OID.json, 3807: OID.jsonb, 143: OID.xml, 791: OID.money,
+  1041: OID.inet, 651: OID.cidr, 1040: OID.macaddr,
+};
+
+// PgJDBC's sentinels for +/-infinity timestamps (PGStatement.DATE_POSITIVE_INFINITY), which
+// Debezium passes through.
+const TS_POS_INF = '9223372036825200000';
+const TS_NEG_INF = '-9223372036832400000';
+
+const str = (s: string) => JSON.stringify(s);
+const UNAVAILABLE_TOKEN = str(UNAVAILABLE_VALUE);
+const UNAVAILABLE_BYTES = str(Buffer.from(UNAVAILABLE_VALUE).toString('base64'));
+
+interface Scalar {
+  schema: Omit<ConnectSchema, 'optional' | 'field'>;
+  encode(text: string): string;
+  /** Token for an unchanged TOASTed value of this type. */
+  unavailable: string;
+}
+
+function scalarFor(oid: number, typmod: number, col: ColumnInfo, decimals: DecimalHandling): Scalar | undefined {
+  switch (oid) {
+    case OID.bool:
+      return { schema: { type: 'boolean' }, encode: (t) => (t === 't' ? 'true' : 'false'), unavailable: 'null' };
+    case OID.int2:
+      return { schema: { type: 'int16' }, encode: (t) => t, unavailable: 'null' };
+    case OID.int4:
+    case OID.oid:
+      return { schema: { type: oid === OID.oid ? 'int64' : 'int32' }, encode: (t) => t, unavailable: 'null' };
+    case OID.int8:
+      return { schema: { type: 'int64' }, encode: (t) => t, unavailable: 'null' };
+    case OID.float4:
+    case OID.float8:
+      return { schema: { type: oid === OID.float4 ? 'float32' : 'float64' }, encode: encodeFloat, unavailable: 'null' };
+    case OID.numeric:
+      return numericScalar(typmod, decimals);
+    case OID.money:
+      return moneyScalar(decimals);
+    case OID.text:
+    case OID.varchar:
+    case OID.bpchar:
+    case OID.name:
+    case OID.char:
+      return { schema: { type: 'string' }, encode: str, unavailable: UNAVAILABLE_TOKEN };
+    case OID.uuid:
+      return { schema: { type: 'string', name: 'io.debezium.data.Uuid', version: 1 }, encode: str, unavailable: UNAVAILABLE_TOKEN };
+    case OID.json:
+    case OID.jsonb:
+      return { schema: { type: 'string', name: 'io.debezium.data.Json', version: 1 }, encode: str, unavailable: UNAVAILABLE_TOKEN };
+    case OID.xml:
+      return { schema: { type: 'string', name: 'io.debezium.data.Xml', version: 1 }, encode: str, unavailable: UNAVAILABLE_TOKEN };
+    case OID.inet:
+    case OID.cidr:
+    case OID.macaddr:
+    case OID.macaddr8:
+      return { schema: { type: 'string' }, encode: str, unavailable: UNAVAILABLE_TOKEN };
+    case OID.bytea:
+      return { schema: { type: 'bytes' }, encode: (t) => str(byteaToBase64(t)), unavailable: UNAVAILABLE_BYTES };
+    case OID.date:
+      return { schema: { type: 'int32', name: 'io.debezium.time.Date', version: 1 }, encode: (t) => String(dateToDays(t)), unavailable: 'null' };
+    case OID.time: {
+      const p = typmod < 0 ? 6 : typmod;
+      if (p <= 3) return { schema: { type: 'int32', name: 'io.debezium.time.Time', version: 1 }, encode: (t) => String(timeToMicros(t) / 1000n), unavailable: 'null' };
+      return { schema: { type: 'int64', name: 'io.debezium.time.MicroTime', version: 1 }, encode: (t) => String(timeToMicros(t)), unavailable: 'null' };
+    }
+    case OID.timetz:
+      return { schema: { type: 'string', name: 'io.debezium.time.ZonedTime', version: 1 }, encode: (t) => str(timetzToUtc(t)), unavailable: UNAVAILABLE_TOKEN };
+    case OID.timestamp: {
+      const p = typmod < 0 ? 6 : typmod;
+      if (p <= 3) {
+        return {
+          schema: { type: 'int64', name: 'io.debezium.time.Timestamp', version: 1 },
+          encode: (t) => (t === 'infinity' ? TS_POS_INF : t === '-infinity' ? TS_NEG_INF : String(timestampToMicros(t) / 1000n)),
+          unavailable: 'null',
+        };
+      }
+      return {
+        schema: { type: 'int64', name: 'io.debezium.time.MicroTimestamp', version: 1 },
+        encode: (t) => (t === 'infinity' ? TS_POS_INF : t === '-infinity' ? TS_NEG_INF : String(timestampToMicros(t))),
+        unavailable: 'null',
+      };
+    }
+    case OID.timestamptz:
+      return { schema: { type: 'string', name: 'io.debezium.time.ZonedTimestamp', version: 1 }, encode: (t) => str(timestamptzToIso(t)), unavailable: UNAVAILABLE_TOKEN };
+    case OID.interval:
+      return { schema: { type: 'int64', name: 'io.debezium.time.MicroDuration', version: 1 }, encode: (t) => String(intervalToMicros(t)), unavailable: 'null' };
+    default:
+      if (col.enumLabels && (oid === col.typeOid || oid === col.elemOid)) {
+        return {
+          schema: { type: 'string', name: 'io.debezium.data.Enum', version: 1, parameters: { allowed: col.enumLabels.join(',') } },
+          encode: str,
+          unavailable: UNAVAILABLE_TOKEN,
+        };
+      }
+      return undefined;
+  }
+}
+
+/** The codec of one column: its Connect schema and its text-to-JSON encoder. */
+export function columnCodec(col: ColumnInfo, decimals: DecimalHandling): ColumnCodec {
+  const optional = !col.notNull;
+  const oid = col.baseOid ?? col.typeOid;
+  const elemOid = col.elemOid ?? ARRAY_ELEMENT[oid];
+  if (elemOid !== undefined) {
+    const inner = scalarFor(elemOid, col.typmod, col, decimals);
+    if (inner) {
+      return wrap(
+        { type: 'array', optional, field: col.name, items: { ...inner.schema, optional: true } },
+        (t) => encodeArray(t, inner),
+        `[${inner.unavailable}]`,
+        false,
+      );
+    }
+  } else {
+    const scalar = scalarFor(oid, col.typmod, col, decimals);
+    if (scalar) return wrap({ ...scalar.schema, optional, field: col.name }, scalar.encode, scalar.unavailable, false);
+  }
+  // Not a type Debezium maps by default: the text form is kept, never a crash.
+  return wrap({ type: 'string', optional, field: col.name }, str, UNAVAILABLE_TOKEN, true);
+}
+
+function wrap(schema: ConnectSchema, encode: (t: string) => string, unavailable: string, unknown: boolean): ColumnCodec {
+  return {
+    schema,
+    unknown,
+    encode: (t) => (t === null ? 'null' : t === undefined ? unavailable : encode(t)),
+  };
+}
+
+function encodeFloat(t: string): string {
+  // JSON has no NaN or Infinity; Kafka Connect's JsonConverter would write invalid JSON here.
+  if (t === 'NaN' || t === 'Infinity' || t === '-Infinity') return str(t);
+  return t;
+}
+
+// ---- numeric -------------------------------------------------------------------------------
+
+function numericScalar(typmod: number, mode: DecimalHandling): Scalar {
+  if (mode === 'double') return { schema: { type: 'float64' }, encode: (t) => (t === 'NaN' ? '"NaN"' : String(Number(t))), unavailable: 'null' };
+  if (mode === 'string') return { schema: { type: 'string' }, encode: str, unavailable: UNAVAILABLE_TOKEN };
+  if (typmod < 4) {
+    // numeric without precision: Debezium's VariableScaleDecimal {scale, value}.
+    return {
+      schema: { type: 'struct', name: 'io.debezium.data.VariableScaleDecimal', version: 1, fields: [
+        { type: 'int32', optional: false, field: 'scale' },
+        { type: 'bytes', optional: false, field: 'value' },
+      ] },
+      encode: (t) => {
+        if (t === 'NaN' || t.includes('Infinity')) return 'null';
+        const scale = (t.split('.')[1] ?? '').length;
+        return `{"scale":${scale},"value":${str(unscaledBase64(t, scale))}}`;
+      },
+      unavailable: 'null',
+    };
+  }
+  const precision = ((typmod - 4) >> 16) & 0xffff;
+  const scale = (typmod - 4) & 0xffff;
+  return {
+    schema: { type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', version: 1, parameters: { scale: String(scale), 'connect.decimal.precision': String(precision) } },
+    encode: (t) => (t === 'NaN' || t.includes('Infinity') ? 'null' : str(unscaledBase64(t, scale))),
+    unavailable: 'null',
+  };
+}
+
+function moneyScalar(mode: DecimalHandling): Scalar {
+  const plain = (t: string) => {
+    const neg = t.includes('-') || t.startsWith('(');
+    const digits = t.replace(/[^0-9.]/g, '');
+    return (neg ? '-' : '') + digits;
+  };
+  if (mode === 'double') return { schema: { type: 'float64' }, encode: (t) => String(Number(plain(t))), unavailable: 'null' };
+  if (mode === 'string') return { schema: { type: 'string' }, encode: (t) => str(plain(t)), unavailable: UNAVAILABLE_TOKEN };
+  return {
+    schema: { type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', version: 1, parameters: { scale: '2' } },
+    encode: (t) => str(unscaledBase64(plain(t), 2)),
+    unavailable: 'null',
+  };
+}
+
+/** Big-endian two's-complement bytes of the unscaled value, as Kafka Connect's Decimal. */
+export function unscaledBase64(text: string, scale: number): string {
+  const neg = text.startsWith('-');
+  const body = neg ? text.slice(1) : text;
+  const [int = '0', frac = ''] = body.split('.');
+  const digits = (int + frac.padEnd(scale, '0').slice(0, scale)).replace(/^0+(?=\d)/, '');
+  let v = BigInt(digits || '0');
+  if (neg) v = -v;
+  return bigintToTwosComplement(v).toString('base64');
+}
+
+function bigintToTwosComplement(v: bigint): Buffer {
+  let hex = (v < 0n ? -v : v).toString(16);
+  if (hex.length % 2) hex = '0' + hex;
+  let bytes = Buffer.from(hex, 'hex');
+  if (v >= 0n) {
+    if (bytes.length === 0 || bytes[0]! & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
+    return bytes;
+  }
+  // Negative: two's complement of the magnitude, with room for the sign bit.
+  const len = bytes.length + (bytes[0]! & 0x80 ? 1 : 0);
+  const mod = 1n << BigInt(len * 8);
+  let out = (mod + v).toString(16).padStart(len * 2, '0');
+  let buf = Buffer.from(out, 'hex');
+  if (!(buf[0]! & 0x80)) {
+    out = 'ff' + out;
+    buf = Buffer.from(out, 'hex');
+  }
+  return buf;
+}
+
+// ---- bytes, dates and times ------------------------------------------------------------------
+
+function byteaToBase64(t: string): string {
+  if (t.startsWith('\\x')) return Buffer.from(t.slice(2), 'hex').toString('base64');
+  // bytea_output=escape fallback
+  const out: number[] = [];
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === '\\') {
+      if (t[i + 1] === '\\') {
+        out.push(92);
+        i++;
+      } else {
+        out.push(parseInt(t.slice(i + 1, i + 4), 8));
+        i += 3;
+      }
+    } else out.push(t.charCodeAt(i));
+  }
+  return Buffer.from(out).toString('base64');
+}
+
+function dateToDays(t: string): number {
+  if (t === 'infinity') return 2147483647;
+  if (t === '-infinity') return -2147483648;
+  const bc = t.endsWith(' BC');
+  const [y, m, d] = (bc ? t.slice(0, -3) : t).split('-').map(Number) as [number, number, number];
+  return daysFromCivil(bc ? 1 - y : y, m, d);
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm): exact for any year. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = year - (month <= 2 ? 1 : 0);
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function timeToMicros(t: string): bigint {
+  const m = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?/.exec(t);
+  if (!m) throw new Error(`unexpected time text ${t}`);
+  const micros = BigInt((m[4] ?? '').padEnd(6, '0') || '0');
+  return (BigInt(m[1]!) * 3600n + BigInt(m[2]!) * 60n + BigInt(m[3]!)) * 1000000n + micros;
+}
+
+function timestampToMicros(t: string): bigint {
+  // "2025-01-02 03:04:05.123456" (UTC for timestamptz after the session's TimeZone=UTC)
+  const bc = t.endsWith(' BC');
+  const body = bc ? t.slice(0, -3) : t;
+  const [datePart, timePart = '00:00:00'] = body.split(' ') as [string, string?];
+  const days = BigInt(dateToDays(datePart + (bc ? ' BC' : '')));
+  return days * 86400000000n + timeToMicros(timePart.replace(/[+-]\d{2}(:\d{2})?$/, ''));
+}
+
+function timestamptzToIso(t: string): string {
+  if (t === 'infinity' || t === '-infinity') return t;
+  // With TimeZone=UTC PostgreSQL prints "2025-01-02 03:04:05.5+00".
+  const m = /^(\d{4,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d+)?([+-]\d{2})(?::?(\d{2}))?(?::?(\d{2}))?( BC)?$/.exec(t);
+  if (!m) return t;
+  const offsetMin = Number(m[8]) * 60 + Math.sign(Number(m[8]) || 1) * Number(m[9] ?? 0);
+  if (offsetMin === 0 && !m[11]) return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ''}Z`;
+  // A session not in UTC (should not happen): normalise through the microsecond value.
+  const micros = timestampToMicros(`${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}${m[7] ?? ''}${m[11] ?? ''}`) - BigInt(offsetMin) * 60000000n;
+  return microsToIso(micros);
+}
+
+export function microsToIso(micros: bigint): string {
+  const ms = Number(micros / 1000n);
+  const rest = Number(((micros % 1000n) + 1000n) % 1000n);
+  const iso = new Date(ms).toISOString(); // ...ss.mmmZ
+  const frac = (iso.slice(20, 23) + String(rest).padStart(3, '0')).replace(/0+$/, '');
+  return iso.slice(0, 19) + (frac ? '.' + frac : '') + 'Z';
+}
+
+function timetzToUtc(t: string): string {
+  const m = /^(\d{2}):(\d{2}):(\d{2})(\.\d+)?([+-]\d{2})(?::?(\d{2}))?/.exec(t);
+  if (!m) return t;
+  const offsetSec = Math.sign(Number(m[5]) || 1) * (Math.abs(Number(m[5])) * 3600 + Number(m[6] ?? 0) * 60);
+  let secs = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) - offsetSec;
+  secs = ((secs % 86400) + 86400) % 86400;
+  const hh = String(Math.floor(secs / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((secs % 3600) / 60)).padStart(2, '0');
+  const ss = String(secs % 60).padStart(2, '0');
+  const frac = (m[4] ?? '').replace(/0+$/, '');
+  return `${hh}:${mm}:${ss}${frac === '.' ? '' : frac}Z`;
+}
+
+/** ISO-8601 interval (IntervalStyle=iso_8601) to microseconds, months as 365.25/12 days. */
+function intervalToMicros(t: string): bigint {
+  const m = /^P(?:(-?\d+)Y)?(?:(-?\d+)M)?(?:(-?\d+)D)?(?:T(?:(-?\d+)H)?(?:(-?\d+)M)?(?:(-?[\d.]+)S)?)?$/.exec(t);
+  if (!m) throw new Error(`unexpected interval text ${t} (IntervalStyle must be iso_8601)`);
+  const months = Number(m[1] ?? 0) * 12 + Number(m[2] ?? 0);
+  const days = Number(m[3] ?? 0);
+  const secText = m[6] ?? '0';
+  const neg = secText.startsWith('-');
+  const [si = '0', sf = ''] = secText.replace('-', '').split('.');
+  const secMicros = (BigInt(si) * 1000000n + BigInt(sf.padEnd(6, '0').slice(0, 6) || '0')) * (neg ? -1n : 1n);
+  const monthMicros = BigInt(Math.round(months * (365.25 / 12) * 86400 * 1e6));
+  return monthMicros + BigInt(days) * 86400000000n + BigInt(m[4] ?? 0) * 3600000000n + BigInt(m[5] ?? 0) * 60000000n + secMicros;
+}
+
+// ---- arrays ----------------------------------------------------------------------------------
+
+function encodeArray(t: string, inner: Scalar): string {
+  const items = parseArrayLiteral(t);
+  return encodeItems(items, inner);
+}
+
+function encodeItems(items: ArrayItem[], inner: Scalar): string {
+  return '[' + items.map((i) => (i === null ? 'null' : Array.isArray(i) ? encodeItems(i, inner) : inner.encode(i))).join(',') + ']';
+}
+
+type ArrayItem = string | null | ArrayItem[];
+
+/** Parses PostgreSQL's array text form, e.g. {1,2,NULL} or {"a b","c\"d"} or {{1,2},{3,4}}. */
+export function parseArrayLiteral(t: string): ArrayItem[] {
+  let i = 0;
+  // Optional dimension decoration: "[1:2]={...}"
+  if (t[0] === '[') i = t.indexOf('=') + 1;
+  const parse = (): ArrayItem[] => {
+    if (t[i] !== '{') throw new Error(`not an array literal: ${t}`);
+    i++;
+    const out: ArrayItem[] = [];
+    if (t[i] === '}') {
+      i++;
+      return out;
+    }
+    for (;;) {
+      if (t[i] === '{') out.push(parse());
+      else if (t[i] === '"') {
+        i++;
+        let s = '';
+        while (t[i] !== '"') {
+          if (t[i] === '\\') i++;
+          s += t[i];
+          i++;
+        }
+        i++;
+        out.push(s);
+      } else {
+        const start = i;
+        while (t[i] !== ',' && t[i] !== '}') i++;
+        const raw = t.slice(start, i).trim();
+        out.push(raw === 'NULL' ? null : raw);
+      }
+      if (t[i] === ',') {
+        i++;
+        continue;
+      }
+      if (t[i] === '}') {
+        i++;
+        return out;
+      }
+      throw new Error(`bad array literal: ${t}`);
+    }
+  };
+  return parse();
+}

@@ -1,0 +1,117 @@
+// One Prometheus registry for the process and one small HTTP server for /metrics and /health,
+// started the same way by every long-running part. Metric names follow Prometheus's conventions
+// (_total, _seconds, _bytes); each part declares its metrics here so the dashboards and alerts
+// have one place to check names against.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import client from 'prom-client';
+import { logger } from '../common/log.js';
+
+export const registry = new client.Registry();
+client.collectDefaultMetrics({ register: registry, prefix: 'lakehouse_process_' });
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
+
+// ---- change capture (cdc/) ------------------------------------------------------------------
+export const cdcChangesTotal = new client.Counter({
+  name: 'lakehouse_cdc_changes_total',
+  help: 'Change events captured and acknowledged by the broker, by table and operation',
+  labelNames: ['table', 'op'] as const,
+  registers: [registry],
+});
+export const cdcCommitToBrokerSeconds = new client.Histogram({
+  name: 'lakehouse_cdc_commit_to_broker_seconds',
+  help: 'Time from the PostgreSQL commit to the broker acknowledging the event',
+  buckets: LATENCY_BUCKETS,
+  registers: [registry],
+});
+export const cdcSlotLagBytes = new client.Gauge({
+  name: 'lakehouse_cdc_slot_lag_bytes',
+  help: "pg_current_wal_lsn() minus the replication slot's confirmed_flush_lsn",
+  labelNames: ['slot'] as const,
+  registers: [registry],
+});
+export const cdcSlotLagSeconds = new client.Gauge({
+  name: 'lakehouse_cdc_slot_lag_seconds',
+  help: 'Age of the oldest change not yet acknowledged by the broker (0 when caught up)',
+  labelNames: ['slot'] as const,
+  registers: [registry],
+});
+export const cdcSnapshotRowsTotal = new client.Counter({
+  name: 'lakehouse_cdc_snapshot_rows_total',
+  help: 'Rows read by the initial snapshot',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+export const cdcDuplicatesSkippedTotal = new client.Counter({
+  name: 'lakehouse_cdc_duplicates_skipped_total',
+  help: 'Events not sent again after a restart because their partition already held them',
+  registers: [registry],
+});
+export const cdcUnknownTypeColumnsTotal = new client.Counter({
+  name: 'lakehouse_cdc_unknown_type_columns_total',
+  help: 'Columns of a type the capture does not map, passed as text',
+  labelNames: ['table', 'column'] as const,
+  registers: [registry],
+});
+
+// ---- shared -----------------------------------------------------------------------------------
+export const errorsTotal = new client.Counter({
+  name: 'lakehouse_errors_total',
+  help: 'Errors by stage',
+  labelNames: ['stage'] as const,
+  registers: [registry],
+});
+
+export interface HealthSource {
+  name: string;
+  healthy(): boolean;
+  detail?(): Record<string, unknown>;
+}
+
+const healthSources: HealthSource[] = [];
+
+export function registerHealth(source: HealthSource): void {
+  healthSources.push(source);
+}
+
+export interface MetricsServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Serves /metrics and /health; binds to loopback unless told otherwise. */
+export async function startMetricsServer(host: string, port: number): Promise<MetricsServer> {
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
+          res.end(text);
+        },
+        (e: Error) => {
+          res.writeHead(500);
+          res.end(e.message);
+        },
+      );
+      return;
+    }
+    if (req.url === '/health') {
+      const parts = healthSources.map((s) => ({ name: s.name, healthy: s.healthy(), ...(s.detail?.() ?? {}) }));
+      const ok = parts.every((p) => p.healthy);
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: ok ? 'ok' : 'unhealthy', parts }));
+      return;
+    }
+    res.writeHead(404);
+    res.end('not found: try /metrics or /health\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  logger('monitoring').info(`metrics on http://${host}:${actual}/metrics`);
+  return { port: actual, close: () => new Promise((r) => server.close(() => r())) };
+}
