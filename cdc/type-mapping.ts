@@ -236,24 +236,12 @@ export function unscaledBase64(text: string, scale: number): string {
   return bigintToTwosComplement(v).toString('base64');
 }
 
+/** Minimal big-endian two's complement, as Java's BigInteger.toByteArray (Connect's Decimal). */
 function bigintToTwosComplement(v: bigint): Buffer {
-  let hex = (v < 0n ? -v : v).toString(16);
-  if (hex.length % 2) hex = '0' + hex;
-  let bytes = Buffer.from(hex, 'hex');
-  if (v >= 0n) {
-    if (bytes.length === 0 || bytes[0]! & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
-    return bytes;
-  }
-  // Negative: two's complement of the magnitude, with room for the sign bit.
-  const len = bytes.length + (bytes[0]! & 0x80 ? 1 : 0);
-  const mod = 1n << BigInt(len * 8);
-  let out = (mod + v).toString(16).padStart(len * 2, '0');
-  let buf = Buffer.from(out, 'hex');
-  if (!(buf[0]! & 0x80)) {
-    out = 'ff' + out;
-    buf = Buffer.from(out, 'hex');
-  }
-  return buf;
+  let n = 1;
+  while (v < -(1n << BigInt(8 * n - 1)) || v >= 1n << BigInt(8 * n - 1)) n++;
+  const unsigned = v < 0n ? (1n << BigInt(8 * n)) + v : v;
+  return Buffer.from(unsigned.toString(16).padStart(2 * n, '0'), 'hex');
 }
 
 // ---- bytes, dates and times ------------------------------------------------------------------
