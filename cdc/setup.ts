@@ -25,10 +25,11 @@ export async function checkServer(client: pg.Client): Promise<void> {
       fix: 'run ALTER SYSTEM SET wal_level = logical; as a superuser, then restart PostgreSQL',
     });
   }
-  const role = (await client.query<{ rolname: string; ok: boolean }>(
+  // The capture's client keeps values as PostgreSQL text, so booleans arrive as 't' / 'f'.
+  const role = (await client.query<{ rolname: string; ok: string }>(
     'select rolname, (rolreplication or rolsuper) as ok from pg_roles where rolname = current_user',
   )).rows[0]!;
-  if (!role.ok && (role.ok as unknown) !== 't') {
+  if (role.ok !== 't') {
     throw new UserError(`the database user "${role.rolname}" lacks the REPLICATION attribute`, {
       fix: `run ALTER ROLE ${q(role.rolname)} WITH REPLICATION; as a superuser (or connect as a user that has it)`,
     });

@@ -16,6 +16,8 @@ export interface PostgresOptions {
   user?: string;
   password?: string;
   database?: string;
+  /** Extra postgresql.conf lines, after the stack's own (tests use it for a misconfigured server). */
+  settings?: string[];
 }
 
 const INSTALL_FIX = 'install the PostgreSQL server: apt-get install postgresql (or set PG_BIN to the folder holding initdb and pg_ctl)';
@@ -103,6 +105,7 @@ export async function postgresUp(o: PostgresOptions, say: (s: string) => void): 
         'shared_buffers = 256MB',
         'max_wal_size = 2GB',
         "log_min_messages = warning",
+        ...(o.settings ?? []),
         '',
       ].join('\n'),
     );
