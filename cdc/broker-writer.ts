@@ -34,7 +34,12 @@ export interface BrokerWriterOptions {
   replicationFactor: number;
   batchMaxMessages: number;
   batchMaxWaitMs: number;
+  /** Largest record batch per partition; brokers refuse batches over message.max.bytes (1 MiB by default). */
+  batchMaxBytes: number;
 }
+
+/** Per-record overhead of Kafka's record format, on top of key, value and headers. */
+const RECORD_OVERHEAD = 80;
 
 /** Java's murmur2 (Utils.murmur2) with 32-bit integer arithmetic: the partition Kafka's own clients pick. */
 export function murmur2(data: Buffer): number {
@@ -77,6 +82,7 @@ interface Pending {
   headers: IHeaders;
   position: string;
   dedupe: boolean;
+  bytes: number;
 }
 
 export class BrokerWriter {
@@ -176,7 +182,16 @@ export class BrokerWriter {
     const key = m.key === null ? null : Buffer.from(m.key);
     const partition = key ? partitionFor(key, partitions) : 0;
     const headers: IHeaders = { [POSITION_HEADER]: m.position, ...(m.headers ?? {}) };
-    this.pending.push({ topic: m.topic, partition, key, value: m.value, headers, position: m.position, dedupe: !m.noDedupe });
+    let bytes = RECORD_OVERHEAD + (key?.length ?? 0) + (m.value === null ? 0 : Buffer.byteLength(m.value));
+    for (const [k, v] of Object.entries(headers)) bytes += k.length + String(v).length + 4;
+    if (bytes > this.opts.batchMaxBytes) {
+      this.failed = new UserError(
+        `a change event of ${bytes} bytes on ${m.topic} (key ${m.key ?? 'none'}) is larger than the ${this.opts.batchMaxBytes}-byte batch limit`,
+        { fix: "raise the broker's message.max.bytes (Redpanda: kafka_batch_max_bytes) and the topic's max.message.bytes, then cdc.batchMaxBytes to match" },
+      );
+      throw this.failed;
+    }
+    this.pending.push({ topic: m.topic, partition, key, value: m.value, headers, position: m.position, dedupe: !m.noDedupe, bytes });
     if (this.pending.length >= this.opts.batchMaxMessages) this.kick();
     else if (!this.timer) this.timer = setTimeout(() => this.kick(), this.opts.batchMaxWaitMs);
   }
@@ -238,7 +253,18 @@ export class BrokerWriter {
   }
 
   private async sendOne(): Promise<void> {
-    const n = Math.min(this.pending.length, this.opts.batchMaxMessages);
+    // As many messages as fit: the count limit, and no partition's record batch over the byte limit.
+    const partitionBytes = new Map<string, number>();
+    let n = 0;
+    const limit = Math.min(this.pending.length, this.opts.batchMaxMessages);
+    while (n < limit) {
+      const m = this.pending[n]!;
+      const tp = `${m.topic}:${m.partition}`;
+      const b = (partitionBytes.get(tp) ?? 0) + m.bytes;
+      if (b > this.opts.batchMaxBytes && n > 0) break;
+      partitionBytes.set(tp, b);
+      n++;
+    }
     const batch = this.pending.slice(0, n);
     const byTopic = new Map<string, { partition: number; key: Buffer | null; value: string | null; headers: IHeaders }[]>();
     const newPositions = new Map<string, string>();
@@ -262,6 +288,12 @@ export class BrokerWriter {
           await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
           break;
         } catch (e) {
+          if (/larger than the max message size/i.test((e as Error).message)) {
+            this.failed = new UserError(`the broker refused a batch as too large: ${(e as Error).message}`, {
+              fix: "lower cdc.batchMaxBytes below the broker's message.max.bytes (or the topic's max.message.bytes)",
+            });
+            throw this.failed;
+          }
           // The broker may be restarting: hold the data (the stream is paused by then) and retry.
           // The slot is not confirmed past these events until the broker has them.
           log.warn('the broker did not accept a batch; retrying', { attempt, error: (e as Error).message });

@@ -7,11 +7,11 @@ import pg from 'pg';
 import type { Config } from '../common/config.js';
 import { UserError } from '../common/errors.js';
 import { logger } from '../common/log.js';
-import { heartbeatTopic, topicFor, transactionTopic } from '../contracts/change-event.js';
+import { heartbeatTopic, SCHEMA_HEADER, schemaTopic, topicFor, transactionTopic } from '../contracts/change-event.js';
 import * as metrics from '../monitoring/metrics.js';
 import { BrokerWriter } from './broker-writer.js';
 import { SESSION_OPTIONS, tableInfo, textClient, type TableInfo } from './catalog.js';
-import { buildShape, keyJson, nowMicros, rowJson, valueJson, type EnvelopeOptions, type TableShape, type TextRow } from './envelope.js';
+import { buildShape, keyJson, nowMicros, rowJson, schemaRecordJson, valueJson, type EnvelopeOptions, type TableShape, type TextRow } from './envelope.js';
 import { formatLsn, parseLsn, positionOf, type Lsn } from './lsn.js';
 import { ReplicationStream, type PgoutputMessage } from './replication-stream.js';
 import { checkServer, checkTables, createSlot, ensurePublication, slotInfo, StateStore, type CaptureState } from './setup.js';
@@ -33,6 +33,8 @@ interface OpenTx {
 export interface CaptureHooks {
   /** Called once streaming has started (after any snapshot). */
   onStreaming?: () => void;
+  /** Called when the broker acknowledged transactions, with their commit times (benchmarks). */
+  onDurable?: (commitTimesMs: number[], ackedAtMs: number) => void;
 }
 
 export class Capture {
@@ -51,6 +53,7 @@ export class Capture {
   private opCounts = new Map<string, number>();
   private oldestUnconfirmedMs: number | undefined;
   private streaming = false;
+  private announced = new Set<string>();
 
   constructor(
     private readonly config: Config,
@@ -67,6 +70,7 @@ export class Capture {
         replicationFactor: config.kafka.replicationFactor,
         batchMaxMessages: config.cdc.batchMaxMessages,
         batchMaxWaitMs: config.cdc.batchMaxWaitMs,
+        batchMaxBytes: config.cdc.batchMaxBytes,
       },
       (lsn, commitTimes) => this.onDurable(lsn, commitTimes),
     );
@@ -94,6 +98,7 @@ export class Capture {
     await this.writer.connect();
     const topics = tables.map((t) => topicFor(this.opts.prefix, t.schema, t.table));
     for (const t of topics) await this.writer.ensureTopic(t);
+    await this.writer.ensureTopic(schemaTopic(this.opts.prefix), { compact: true });
     if (c.transactionTopic) await this.writer.ensureTopic(transactionTopic(this.opts.prefix));
     if (c.heartbeatIntervalMs > 0) await this.writer.ensureTopic(heartbeatTopic(this.opts.prefix));
     const tails = await readTailPositions(this.writer.kafka, c.transactionTopic ? [...topics, transactionTopic(this.opts.prefix)] : topics);
@@ -286,12 +291,21 @@ export class Capture {
     this.warnUnknown(shape);
     this.shapes.set(msg.relationOid, shape);
     await this.writer.ensureTopic(topicFor(this.opts.prefix, msg.schema, msg.name));
+    this.announce(shape);
   }
 
   private shapeFromInfo(t: TableInfo): TableShape {
     const shape = buildShape(t.schema, t.table, t.columns, t.primaryKey, this.opts);
     this.warnUnknown(shape);
+    this.announce(shape);
     return shape;
+  }
+
+  /** Puts the shape's schemas on the schema topic before the first event that names them. */
+  private announce(shape: TableShape): void {
+    if (this.announced.has(shape.schemaId)) return;
+    this.announced.add(shape.schemaId);
+    this.writer.enqueue({ topic: schemaTopic(this.opts.prefix), key: shape.schemaId, value: schemaRecordJson(shape), position: '', noDedupe: true });
   }
 
   private warnUnknown(shape: TableShape): void {
@@ -329,7 +343,7 @@ export class Capture {
     );
     const topic = topicFor(this.opts.prefix, shape.schema, shape.table);
     const position = positionOf(tx.commitLsn, seq);
-    this.writer.enqueue({ topic, key, value, position, ...(headers ? { headers } : {}) });
+    this.writer.enqueue({ topic, key, value, position, headers: { [SCHEMA_HEADER]: shape.schemaId, ...headers } });
     if (op === 'd' && this.config.cdc.tombstones && key !== null) this.writer.enqueue({ topic, key, value: null, position: position + 't' });
     const k = `${name}\u0000${op}`;
     this.opCounts.set(k, (this.opCounts.get(k) ?? 0) + 1);
@@ -364,6 +378,7 @@ export class Capture {
     this.stream?.confirm(lsn);
     const now = Date.now();
     for (const t of commitTimesMs) metrics.cdcCommitToBrokerSeconds.observe(Math.max(0, now - t) / 1000);
+    this.hooks.onDurable?.(commitTimesMs, now);
     this.oldestUnconfirmedMs = this.tx || !this.writer.idle ? now : undefined;
   }
 

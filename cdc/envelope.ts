@@ -2,6 +2,7 @@
 // the JSON is assembled from tokens the column codecs produce, and each table's Connect schemas
 // are serialised once, when its shape is first seen or changes.
 
+import { createHash } from 'node:crypto';
 import type { ConnectSchema, Op, SnapshotMarker } from '../contracts/change-event.js';
 import { columnCodec, type ColumnCodec, type ColumnInfo, type DecimalHandling } from './type-mapping.js';
 
@@ -26,6 +27,8 @@ export interface TableShape {
   unknownColumns: string[];
   keySchemaJson: string;
   envelopeSchemaJson: string;
+  /** Content hash of both schemas: the key of the table's record on the schema topic. */
+  schemaId: string;
 }
 
 export function buildShape(schema: string, table: string, columns: ColumnInfo[], keyColumns: string[], opts: EnvelopeOptions): TableShape {
@@ -64,6 +67,7 @@ export function buildShape(schema: string, table: string, columns: ColumnInfo[],
     unknownColumns: columns.filter((_, i) => codecs[i]!.unknown).map((c) => c.name),
     keySchemaJson: JSON.stringify(keySchema),
     envelopeSchemaJson: JSON.stringify(envelope),
+    schemaId: createHash('sha256').update(JSON.stringify([keySchema, envelope])).digest('hex').slice(0, 20),
   };
 }
 
@@ -165,6 +169,11 @@ export function valueJson(
     `{"before":${before ?? 'null'},"after":${after ?? 'null'},"source":${source},"op":"${op}",` +
     `"ts_ms":${nowUs / 1000n},"ts_us":${nowUs},"ts_ns":${nowUs * 1000n},"transaction":${transaction}}`;
   return opts.schemasEnable ? `{"schema":${shape.envelopeSchemaJson},"payload":${payload}}` : payload;
+}
+
+/** The schema topic record announcing a shape. */
+export function schemaRecordJson(shape: TableShape): string {
+  return `{"table":${JSON.stringify(`${shape.schema}.${shape.table}`)},"key":${shape.keySchemaJson},"value":${shape.envelopeSchemaJson}}`;
 }
 
 export function nowMicros(): bigint {

@@ -6,7 +6,7 @@
 
 import pg from 'pg';
 import type { SnapshotMarker } from '../contracts/change-event.js';
-import { topicFor } from '../contracts/change-event.js';
+import { SCHEMA_HEADER, topicFor } from '../contracts/change-event.js';
 import { progress } from '../common/progress.js';
 import * as metrics from '../monitoring/metrics.js';
 import type { BrokerWriter } from './broker-writer.js';
@@ -57,6 +57,7 @@ export async function runSnapshot(ctx: SnapshotContext): Promise<void> {
       key: keyJson(h.shape, h.row, ctx.opts),
       value: valueJson(h.shape, 'r', null, rowJson(h.shape, h.row), { tsUs, snapshot: marker, lastCommitLsn: null, lsn: lsnText, txId: null }, null, ctx.opts, tsUs),
       position: positionOf(lsn, seq),
+      headers: { [SCHEMA_HEADER]: h.shape.schemaId },
     });
     const name = `${h.shape.schema}.${h.shape.table}`;
     lastEmittedKey.set(name, h.keyText);

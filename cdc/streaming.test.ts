@@ -143,3 +143,18 @@ test('heartbeats move the slot on a quiet database while other databases write W
     await dropSlot(quiet);
   }
 });
+
+test('each event names its schemas, published on the compacted schema topic before it', async () => {
+  const changes = await changesOf(env, 't');
+  const ids = new Set(changes.map((c) => c.message.headers['lakehouse.schema']));
+  assert.ok(ids.size >= 2, 'the added column gave the table a new schema id');
+  const records = new Map((await readTopics(env.KAFKA_BROKERS, [`${env.TOPIC_PREFIX}.schemas`])).map((m) => [m.key, JSON.parse(m.value!)]));
+  for (const id of ids) {
+    const rec = records.get(id!);
+    assert.equal(rec?.table, 'public.t', `schema ${id} is on the schema topic`);
+    assert.equal(rec.value.name, `${env.TOPIC_PREFIX}.public.t.Envelope`);
+  }
+  const last = records.get(changes.at(-1)!.message.headers['lakehouse.schema']!);
+  const after = last.value.fields.find((f: { field: string }) => f.field === 'after');
+  assert.ok(after.fields.some((f: { field: string; name?: string }) => f.field === 'score' && f.name === 'org.apache.kafka.connect.data.Decimal'));
+});

@@ -104,5 +104,24 @@ export function deadLetterTopic(prefix: string): string {
  */
 export const POSITION_HEADER = 'lakehouse.position';
 
+/**
+ * Header on every change event: the id of its table's Connect schemas (key and envelope) in the
+ * compacted schema topic `<prefix>.schemas`. Events stay slim (no inline schema, unless
+ * cdc.schemasEnable), and a consumer that needs types (bronze) looks the id up there.
+ */
+export const SCHEMA_HEADER = 'lakehouse.schema';
+
+export function schemaTopic(prefix: string): string {
+  return `${prefix}.schemas`;
+}
+
+/** Value of a record on the schema topic (its key is the schema id). */
+export interface SchemaRecord {
+  /** "<schema>.<table>" */
+  table: string;
+  key: ConnectSchema;
+  value: ConnectSchema;
+}
+
 /** Value placed by Debezium where an unchanged TOASTed column was not sent. */
 export const UNAVAILABLE_VALUE = '__debezium_unavailable_value';
