@@ -11,7 +11,7 @@ test('defaults point at the local stack and environment variables win', () => {
   const c = loadConfig({ env: { KAFKA_BROKERS: 'a:1, b:2', CDC_SNAPSHOT_MODE: 'never' } });
   assert.deepEqual(c.kafka.brokers, ['a:1', 'b:2']);
   assert.equal(c.cdc.snapshotMode, 'never');
-  assert.equal(c.cdc.snapshotChunkSize, 10000);
+  assert.equal(c.cdc.snapshotChunkSize, 2000);
   assert.equal(c.metrics.host, '127.0.0.1');
 });
 
