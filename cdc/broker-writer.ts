@@ -181,7 +181,7 @@ export class BrokerWriter {
     if (partitions === undefined) throw new Error(`topic ${m.topic} was not ensured before use`);
     const key = m.key === null ? null : Buffer.from(m.key);
     const partition = key ? partitionFor(key, partitions) : 0;
-    const headers: IHeaders = { [POSITION_HEADER]: m.position, ...(m.headers ?? {}) };
+    const headers: IHeaders = m.position ? { [POSITION_HEADER]: m.position, ...(m.headers ?? {}) } : { ...(m.headers ?? {}) };
     let bytes = RECORD_OVERHEAD + (key?.length ?? 0) + (m.value === null ? 0 : Buffer.byteLength(m.value));
     for (const [k, v] of Object.entries(headers)) bytes += k.length + String(v).length + 4;
     if (bytes > this.opts.batchMaxBytes) {

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { projectRoot } from '../stack/paths.js';
+import { configReference } from '../cli/config-command.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, configDocs } from './config.js';
@@ -47,4 +49,9 @@ test('secrets from the configuration never reach a log line', () => {
 test('every option is documented', () => {
   const docs = configDocs();
   for (const key of ['database.url', 'cdc.snapshotMode', 'cdc.decimalHandling', 'slack.token']) assert.ok(docs.includes(`\`${key}\``), key);
+});
+
+test('docs/configuration.md lists exactly the options the code reads (regenerate with `lakehouse config docs`)', () => {
+  const doc = readFileSync(join(projectRoot(), 'docs', 'configuration.md'), 'utf8');
+  assert.equal(doc, configReference(), 'docs/configuration.md is out of date: run `node bin/lakehouse.js config docs > docs/configuration.md`');
 });
