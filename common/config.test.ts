@@ -55,3 +55,9 @@ test('docs/configuration.md lists exactly the options the code reads (regenerate
   const doc = readFileSync(join(projectRoot(), 'docs', 'configuration.md'), 'utf8');
   assert.equal(doc, configReference(), 'docs/configuration.md is out of date: run `node bin/lakehouse.js config docs > docs/configuration.md`');
 });
+
+test('a password that is also a common word does not blank that word in logs', () => {
+  loadConfig({ env: { DATABASE_URL: 'postgres://lakehouse:lakehouse@127.0.0.1:1/lakehouse' } });
+  assert.equal(redact('created topic lakehouse.public.t'), 'created topic lakehouse.public.t');
+  assert.equal(redact('url postgres://lakehouse:lakehouse@127.0.0.1:1/lakehouse'), 'url postgres://lakehouse:***@127.0.0.1:1/lakehouse');
+});

@@ -152,23 +152,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       origin = 'command line';
     }
     const value = coerce(spec, raw, origin);
-    if (spec.secret && typeof value === 'string') {
-      registerSecret(value);
-      const pw = passwordOf(value);
-      if (pw) registerSecret(pw);
-    }
+    // Tokens are hidden whole. A URL is shown with its password hidden (redactUrl, wherever a URL
+    // is printed); its bare password is not registered, since a short one ("lakehouse") would
+    // blank every occurrence of a common word in the logs.
+    if (spec.secret && typeof value === 'string' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) registerSecret(value);
     (out[section] ??= {})[name] = value;
   }
   return { ...(out as unknown as Omit<Config, 'source'>), source: { file } } as Config;
-}
-
-function passwordOf(value: string): string | undefined {
-  try {
-    const u = new URL(value);
-    return u.password ? decodeURIComponent(u.password) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
