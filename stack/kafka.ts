@@ -28,13 +28,9 @@ function libsDir(): string {
 
 /** Copies Kafka's jars from Maven Central (cached in ~/.m2) unless they are already there. */
 export function ensureKafkaJars(say: (s: string) => void): string {
+  requireJava();
   const libs = libsDir();
   if (existsSync(libs) && readdirSync(libs).some((f) => f.startsWith('kafka_2.13-'))) return libs;
-  if (!which('java')) {
-    throw new UserError('java was not found; the local Kafka broker needs a Java runtime (17 or newer)', {
-      fix: 'apt-get install openjdk-17-jre-headless',
-    });
-  }
   if (!which('mvn')) {
     throw new UserError('mvn was not found; it fetches the Kafka broker from Maven Central', { fix: 'apt-get install maven' });
   }
@@ -45,6 +41,14 @@ export function ensureKafkaJars(say: (s: string) => void): string {
     fix: 'check that Maven Central is reachable (Maven settings, proxy) and try again',
   });
   return libs;
+}
+
+export function requireJava(): void {
+  if (!which('java')) {
+    throw new UserError('java was not found; the local Kafka broker needs a Java runtime (17 or newer)', {
+      fix: 'apt-get install openjdk-17-jre-headless',
+    });
+  }
 }
 
 function writeConfig(o: KafkaOptions): string {

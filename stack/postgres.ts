@@ -5,7 +5,6 @@
 
 import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync, appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { UserError } from '../common/errors.js';
 import { run, waitFor, which } from './process.js';
@@ -47,17 +46,14 @@ interface RunAs {
 
 function runAs(): RunAs {
   if (process.getuid?.() !== 0) return {};
-  let uid: number;
-  let gid: number;
-  try {
-    uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-  } catch {
+  const line = existsSync('/etc/passwd') ? readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:')) : undefined;
+  if (!line) {
     throw new UserError('running as root, but there is no "postgres" account to run the PostgreSQL server as', {
       fix: 'apt-get install postgresql (it creates the account), or run the stack as an ordinary user',
     });
   }
-  return { uid, gid };
+  const [, , uid, gid] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
 }
 
 function chownTree(path: string, ids: RunAs): void {

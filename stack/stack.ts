@@ -5,8 +5,8 @@
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { STACK_KAFKA_PORT, STACK_PG_PORT } from '../common/config.js';
-import { kafkaBrokers, kafkaDown, kafkaUp, type KafkaOptions } from './kafka.js';
-import { postgresDown, postgresUp, postgresUrl, type PostgresOptions } from './postgres.js';
+import { kafkaBrokers, kafkaDown, kafkaUp, requireJava, type KafkaOptions } from './kafka.js';
+import { findPgBin, postgresDown, postgresUp, postgresUrl, type PostgresOptions } from './postgres.js';
 import { projectRoot } from './paths.js';
 
 export interface StackOptions {
@@ -36,6 +36,9 @@ export function stackEnv(s: StackOptions): { DATABASE_URL: string; KAFKA_BROKERS
 }
 
 export async function stackUp(s: StackOptions, say: (s: string) => void = () => undefined): Promise<void> {
+  // Everything missing is reported before anything starts.
+  findPgBin();
+  requireJava();
   mkdirSync(s.dir, { recursive: true, mode: 0o755 });
   await postgresUp(pgOptions(s), say);
   await kafkaUp(kafkaOptions(s), say);

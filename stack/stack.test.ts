@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { testStack } from '../test/support/stack.js';
+
+test('stack up is harmless when the stack runs, and env prints where it is', async () => {
+  const env = await testStack();
+  const up = spawnSync(process.execPath, ['bin/lakehouse.js', 'stack', 'up'], { encoding: 'utf8' });
+  assert.equal(up.status, 0, up.stderr);
+  assert.match(up.stderr, /PostgreSQL already running/);
+  assert.match(up.stderr, /Kafka already running/);
+  const out = spawnSync(process.execPath, ['bin/lakehouse.js', 'stack', 'env'], { encoding: 'utf8' });
+  assert.equal(out.stdout, `DATABASE_URL=${env.DATABASE_URL}\nKAFKA_BROKERS=${env.KAFKA_BROKERS}\n`);
+  const c = new pg.Client({ connectionString: env.DATABASE_URL });
+  await c.connect();
+  const { rows } = await c.query('show wal_level');
+  await c.end();
+  assert.equal(rows[0].wal_level, 'logical');
+});
+
+test('a missing java is a clear error naming the package to install', () => {
+  // A PATH with node and nothing else: no java, no mvn.
+  const bin = mkdtempSync(join(tmpdir(), 'nojava-'));
+  symlinkSync(process.execPath, join(bin, 'node'));
+  const dir = mkdtempSync(join(tmpdir(), 'stack-nojava-'));
+  try {
+    const res = spawnSync(join(bin, 'node'), ['bin/lakehouse.js', 'stack', 'up'], {
+      encoding: 'utf8',
+      env: { PATH: bin, LAKEHOUSE_STACK_DIR: dir, LAKEHOUSE_PG_PORT: '54349', LAKEHOUSE_KAFKA_PORT: '29400' },
+    });
+    assert.equal(res.status, 1, res.stderr);
+    assert.match(res.stderr, /java was not found/);
+    assert.match(res.stderr, /apt-get install openjdk-17-jre-headless/);
+  } finally {
+    spawnSync(process.execPath, ['bin/lakehouse.js', 'stack', 'down'], { env: { ...process.env, LAKEHOUSE_STACK_DIR: dir, LAKEHOUSE_PG_PORT: '54349', LAKEHOUSE_KAFKA_PORT: '29400' } });
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(bin, { recursive: true, force: true });
+  }
+});
+
+test('every command answers --help', () => {
+  for (const args of [[], ['stack'], ['stack', 'up'], ['stack', 'down'], ['stack', 'env'], ['cdc'], ['config'], ['config', 'show'], ['config', 'docs']]) {
+    const res = spawnSync(process.execPath, ['bin/lakehouse.js', ...args, '--help'], { encoding: 'utf8' });
+    assert.equal(res.status, 0, `${args.join(' ')}: ${res.stderr}`);
+    assert.match(res.stdout, /^Usage: lakehouse/, args.join(' '));
+  }
+});
