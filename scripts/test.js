@@ -24,6 +24,6 @@ if (files.length === 0) {
 const res = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env: { ...process.env, LAKEHOUSE_TEST: '1' } },
+  { stdio: 'inherit', env: { LOG_LEVEL: 'warn', ...process.env, LAKEHOUSE_TEST: '1' } },
 );
 process.exit(res.status ?? 1);
