@@ -7,8 +7,9 @@ import { redact } from '../common/log.js';
 import { configCommand } from './config-command.js';
 import { stackCommand } from '../stack/command.js';
 import { cdcCommand } from '../cdc/command.js';
+import { generateCommand } from '../demo/command.js';
 
-export const commands: Command[] = [stackCommand, cdcCommand, configCommand];
+export const commands: Command[] = [stackCommand, cdcCommand, generateCommand, configCommand];
 
 const root: Command = {
   name: 'lakehouse',

@@ -43,7 +43,7 @@ test('a missing java is a clear error naming the package to install', () => {
 });
 
 test('every command answers --help', () => {
-  for (const args of [[], ['stack'], ['stack', 'up'], ['stack', 'down'], ['stack', 'env'], ['cdc'], ['config'], ['config', 'show'], ['config', 'docs']]) {
+  for (const args of [[], ['stack'], ['stack', 'up'], ['stack', 'down'], ['stack', 'env'], ['cdc'], ['generate'], ['config'], ['config', 'show'], ['config', 'docs']]) {
     const res = spawnSync(process.execPath, ['bin/lakehouse.js', ...args, '--help'], { encoding: 'utf8' });
     assert.equal(res.status, 0, `${args.join(' ')}: ${res.stderr}`);
     assert.match(res.stdout, /^Usage: lakehouse/, args.join(' '));
