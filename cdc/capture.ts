@@ -347,6 +347,8 @@ export class Capture {
     if (op === 'd' && this.config.cdc.tombstones && key !== null) this.writer.enqueue({ topic, key, value: null, position: position + 't' });
     const k = `${name}\u0000${op}`;
     this.opCounts.set(k, (this.opCounts.get(k) ?? 0) + 1);
+    // Checked per event: one transaction can be millions of rows, all decoded before its commit.
+    if (this.writer.buffered > this.config.cdc.maxBufferedMessages) this.applyBackpressure();
   }
 
   private emitTxBegin(tx: OpenTx): void {
@@ -362,16 +364,19 @@ export class Capture {
     this.writer.enqueue({ topic: transactionTopic(this.opts.prefix), key: `{"id":${JSON.stringify(id)}}`, value, position: positionOf(tx.commitLsn, tx.seq + 1) });
   }
 
+  private backpressureTimer: NodeJS.Timeout | undefined;
+
+  /** Stops reading the slot while the broker is behind, until half the buffer has drained. */
   private applyBackpressure(): void {
-    if (this.writer.buffered > this.config.cdc.maxBufferedMessages) {
-      this.stream?.pause();
-      const wait = setInterval(() => {
-        if (this.writer.buffered < this.config.cdc.maxBufferedMessages / 2 || this.stopping) {
-          clearInterval(wait);
-          this.stream?.resume();
-        }
-      }, 5);
-    }
+    if (this.backpressureTimer || this.writer.buffered <= this.config.cdc.maxBufferedMessages) return;
+    this.stream?.pause();
+    this.backpressureTimer = setInterval(() => {
+      if (this.writer.buffered < this.config.cdc.maxBufferedMessages / 2 || this.stopping) {
+        clearInterval(this.backpressureTimer);
+        this.backpressureTimer = undefined;
+        this.stream?.resume();
+      }
+    }, 5);
   }
 
   private onDurable(lsn: Lsn, commitTimesMs: number[]): void {

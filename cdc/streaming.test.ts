@@ -158,3 +158,23 @@ test('each event names its schemas, published on the compacted schema topic befo
   const after = last.value.fields.find((f: { field: string }) => f.field === 'after');
   assert.ok(after.fields.some((f: { field: string; name?: string }) => f.field === 'score' && f.name === 'org.apache.kafka.connect.data.Decimal'));
 });
+
+test('one transaction of 200,000 rows streams through a small buffer, every row once', { timeout: 300_000 }, async () => {
+  const big = await cdcTestEnv({ CDC_MAX_BUFFERED_MESSAGES: '2000' });
+  await sql(big.DATABASE_URL, `create table bulk (id int primary key, v text)`);
+  const cap = await startCapture(big);
+  try {
+    await sql(big.DATABASE_URL, `insert into bulk select g, 'row ' || g from generate_series(1, 200000) g`);
+    const changes = await eventually('200,000 rows', async () => {
+      const c = await changesOf(big, 'bulk');
+      return c.length >= 200000 ? c : undefined;
+    }, 240_000);
+    assert.equal(changes.length, 200000);
+    assert.equal(new Set(changes.map((c) => c.value!.after!.id)).size, 200000);
+    assert.equal(new Set(changes.map((c) => c.value!.transaction!.id)).size, 1, 'one transaction');
+    assert.equal(changes.at(-1)!.value!.transaction!.total_order, 200000);
+  } finally {
+    await cap.stop();
+    await dropSlot(big);
+  }
+});
