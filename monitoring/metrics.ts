@@ -9,7 +9,7 @@ import client from 'prom-client';
 import { logger } from '../common/log.js';
 
 export const registry = new client.Registry();
-client.collectDefaultMetrics({ register: registry, prefix: 'lakehouse_process_' });
+client.collectDefaultMetrics({ register: registry, prefix: 'lakehouse_' });
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
 
