@@ -8,8 +8,9 @@ import { configCommand } from './config-command.js';
 import { stackCommand } from '../stack/command.js';
 import { cdcCommand } from '../cdc/command.js';
 import { generateCommand } from '../demo/command.js';
+import { notifyCommand } from '../notifier/command.js';
 
-export const commands: Command[] = [stackCommand, cdcCommand, generateCommand, configCommand];
+export const commands: Command[] = [stackCommand, cdcCommand, generateCommand, notifyCommand, configCommand];
 
 const root: Command = {
   name: 'lakehouse',

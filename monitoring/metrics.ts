@@ -56,6 +56,48 @@ export const cdcUnknownTypeColumnsTotal = new client.Counter({
   registers: [registry],
 });
 
+// ---- Slack notifier (notifier/) ---------------------------------------------------------------
+export const notifySentTotal = new client.Counter({
+  name: 'lakehouse_notify_sent_total',
+  help: 'Slack messages posted (or printed to the log without a token)',
+  labelNames: ['sink'] as const,
+  registers: [registry],
+});
+export const notifyRetriedTotal = new client.Counter({
+  name: 'lakehouse_notify_retried_total',
+  help: 'chat.postMessage calls retried after an error other than a rate limit',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+export const notifyRateLimitedTotal = new client.Counter({
+  name: 'lakehouse_notify_rate_limited_total',
+  help: 'HTTP 429 answers from Slack (each waited Retry-After)',
+  registers: [registry],
+});
+export const notifyErrorsTotal = new client.Counter({
+  name: 'lakehouse_notify_errors_total',
+  help: 'Slack errors by code (retried or fatal)',
+  labelNames: ['error'] as const,
+  registers: [registry],
+});
+export const notifySkippedTotal = new client.Counter({
+  name: 'lakehouse_notify_skipped_total',
+  help: 'Activities not posted because they were already posted (found in the record or in the channel history)',
+  labelNames: ['found_in'] as const,
+  registers: [registry],
+});
+export const notifyCommitToSlackSeconds = new client.Histogram({
+  name: 'lakehouse_notify_commit_to_slack_seconds',
+  help: 'Time from the PostgreSQL commit of a new activity to Slack accepting its message',
+  buckets: LATENCY_BUCKETS,
+  registers: [registry],
+});
+export const notifyQueueDepth = new client.Gauge({
+  name: 'lakehouse_notify_queue_depth',
+  help: 'Activities waiting to be posted (the consumer pauses when the queue is full)',
+  registers: [registry],
+});
+
 // ---- shared -----------------------------------------------------------------------------------
 export const errorsTotal = new client.Counter({
   name: 'lakehouse_errors_total',

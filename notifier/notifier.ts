@@ -1,0 +1,467 @@
+// The notifier: a consumer group on the activities topic that posts one Slack message per live
+// insert, exactly once across crashes.
+//
+//   activities topic ──► MergeQueue (bounded per partition, pauses the partition when full,
+//                        released in commit order) ──► one sender: record? history? post ──►
+//                        record topic (compacted) ──► offset commit
+//
+// Exactly once: every message has a key "<schema>.<table>/<primary key>/<position>" that is the
+// same whenever the capture re-sends the change. The key travels in the Slack message's metadata
+// and, once Slack accepted the message, is written to the compacted record topic; the consumer
+// offset is committed after that. After a (re)start or a rebalance the notifier reads the record
+// back and the channel's history from where the record may be behind (the last recorded post of
+// each partition), and skips every key found in either. A call that failed without a clear
+// answer (timeout, connection reset, HTTP 5xx) is checked against the history before it is
+// retried. See docs/notifier.md.
+
+import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
+import type { Config } from '../common/config.js';
+import { UserError, errorMessage } from '../common/errors.js';
+import { logger } from '../common/log.js';
+import { POSITION_HEADER, SCHEMA_HEADER, schemaTopic, topicFor, unwrapEnvelope, type ConnectSchema, type SchemaRecord } from '../contracts/change-event.js';
+import { decodeRow, rowSchemaOf } from '../contracts/decode.js';
+import * as metrics from '../monitoring/metrics.js';
+import { MessageFormatter, type ActivityFacts } from './format.js';
+import { MergeQueue, type QueueItem } from './merge-queue.js';
+import type { Sink } from './slack.js';
+import { TopicReader } from './topic-reader.js';
+
+const log = logger('notify');
+
+export interface NotifierOptions {
+  brokers: string[];
+  clientId: string;
+  prefix: string;
+  groupId: string;
+  activities: { schema: string; table: string };
+  employees: { schema: string; table: string };
+  recordTopic: string;
+  channel: string;
+  queueSize: number;
+  historyLookbackHours: number;
+  sessionTimeoutMs: number;
+  partitions: number;
+  replicationFactor: number;
+}
+
+export function notifierOptions(config: Config): NotifierOptions {
+  const table = (s: string, what: string) => {
+    const m = /^([^.]+)\.([^.]+)$/.exec(s);
+    if (!m) throw new UserError(`${what} must be schema.table, got "${s}"`, { fix: `e.g. public.activities` });
+    return { schema: m[1]!, table: m[2]! };
+  };
+  return {
+    brokers: config.kafka.brokers,
+    clientId: config.kafka.clientId,
+    prefix: config.kafka.topicPrefix,
+    groupId: config.notify.groupId,
+    activities: table(config.notify.activitiesTable, 'notify.activitiesTable'),
+    employees: table(config.notify.employeesTable, 'notify.employeesTable'),
+    recordTopic: config.notify.recordTopic || `${config.kafka.topicPrefix}.notify.sent`,
+    channel: config.slack.channel,
+    queueSize: config.notify.queueSize,
+    historyLookbackHours: config.notify.historyLookbackHours,
+    sessionTimeoutMs: config.notify.sessionTimeoutMs,
+    partitions: config.kafka.partitions,
+    replicationFactor: config.kafka.replicationFactor,
+  };
+}
+
+interface Item extends QueueItem {
+  key: string;
+  generation: number;
+  row: Record<string, unknown>;
+  rowSchema: ConnectSchema | undefined;
+  schemaId: string | undefined;
+  commitTsMs: number;
+}
+
+interface RecordValue {
+  ts: string;
+  channel: string;
+  partition: number;
+  offset: string;
+  postedAt: number;
+}
+
+/** The exactly-once key of a change: table, primary key (as the event's key JSON), position. */
+export function messageKey(schema: string, table: string, keyJson: string, position: string): string {
+  let pk = keyJson;
+  try {
+    const k = JSON.parse(keyJson) as Record<string, unknown>;
+    pk = JSON.stringify(k && typeof k === 'object' && 'payload' in k && 'schema' in k ? k.payload : k);
+  } catch {
+    // keep the raw text
+  }
+  return `${schema}.${table}/${pk}/${position}`;
+}
+
+export class Notifier {
+  private readonly kafka: Kafka;
+  private admin!: Admin;
+  private producer!: Producer;
+  private consumer!: Consumer;
+  private reader!: TopicReader;
+  private readonly topic: string;
+  private readonly employeesTopic: string;
+  private readonly names = new Map<string, { first: string | null; last: string | null }>();
+  private readonly schemas = new Map<string, ConnectSchema | undefined>();
+  private readonly record = new Map<string, RecordValue>();
+  /** Latest Slack ts recorded per partition of the activities topic (seconds). */
+  private readonly recordedUpTo = new Map<number, number>();
+  private readonly inHistory = new Map<string, string>();
+  private readonly queue: MergeQueue<Item>;
+  private readonly pending = new Map<number, bigint[]>();
+  private readonly readUpTo = new Map<number, bigint>();
+  private readonly committed = new Map<number, bigint>();
+  private readonly paused = new Set<number>();
+  private generation = 0;
+  private recovery: Promise<void> = new Promise(() => undefined);
+  private running = false;
+  private fatal: ((e: Error) => void) | undefined;
+  private stopped: (() => void) | undefined;
+  private readonly formatter: MessageFormatter;
+
+  constructor(
+    private readonly opts: NotifierOptions,
+    private readonly sink: Sink,
+    formatter?: MessageFormatter,
+    private readonly hooks: { onReady?: () => void } = {},
+  ) {
+    this.kafka = new Kafka({ clientId: `${opts.clientId}-notify`, brokers: opts.brokers, logLevel: logLevel.NOTHING });
+    this.topic = topicFor(opts.prefix, opts.activities.schema, opts.activities.table);
+    this.employeesTopic = topicFor(opts.prefix, opts.employees.schema, opts.employees.table);
+    this.queue = new MergeQueue<Item>(opts.queueSize);
+    this.formatter = formatter ?? new MessageFormatter();
+  }
+
+  /** Runs until stop() (resolves) or a fatal error (rejects: bad token, unknown channel, broker gone). */
+  async run(): Promise<void> {
+    await this.sink.start();
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    await this.waitForTopics([this.topic, this.employeesTopic, schemaTopic(this.opts.prefix)]);
+    await this.ensureRecordTopic();
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+    await this.producer.connect();
+    this.reader = new TopicReader(this.kafka, this.admin, [this.employeesTopic, schemaTopic(this.opts.prefix), this.opts.recordTopic], this.opts.groupId, (t, p, m) => this.onViewMessage(t, p, m));
+    await this.reader.start();
+    await this.startNewGroupAtEnd();
+
+    this.running = true;
+    const done = new Promise<void>((resolve, reject) => {
+      this.fatal = reject;
+      this.stopped = resolve;
+    });
+    this.consumer = this.kafka.consumer({
+      groupId: this.opts.groupId,
+      sessionTimeout: this.opts.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(this.opts.sessionTimeoutMs / 3)),
+      maxBytesPerPartition: 256 * 1024,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onAssignment(e.payload.memberAssignment[this.topic] ?? []));
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) this.fail(new UserError(`the notifier's consumer stopped: ${errorMessage(e.payload.error)}`, { where: `kafka.brokers ${this.opts.brokers.join(',')}`, fix: 'check that the broker is up, then start lakehouse notify again' }));
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.topic], fromBeginning: true });
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 16, eachBatch: (p) => this.onBatch(p) });
+
+    const sender = this.sendLoop().catch((e: Error) => this.fail(e));
+    const commits = setInterval(() => void this.commit().catch((e: Error) => log.debug(`commit: ${e.message}`)), 500);
+    try {
+      await done;
+    } finally {
+      this.running = false;
+      clearInterval(commits);
+      await sender;
+      await this.commit().catch(() => undefined);
+      await this.consumer.disconnect().catch(() => undefined);
+      await this.reader.stop();
+      await this.producer.disconnect().catch(() => undefined);
+      await this.admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopped?.();
+  }
+
+  private fail(e: Error): void {
+    this.running = false;
+    this.fatal?.(e);
+  }
+
+  private async waitForTopics(topics: string[]): Promise<void> {
+    let told = false;
+    for (;;) {
+      const existing = new Set(await this.admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length === 0) return;
+      if (!told) log.info(`waiting for ${missing.join(', ')}: they appear when lakehouse cdc captures the tables (TOPIC_PREFIX=${this.opts.prefix})`);
+      told = true;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+
+  private async ensureRecordTopic(): Promise<void> {
+    const existing = new Set(await this.admin.listTopics());
+    if (existing.has(this.opts.recordTopic)) return;
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: this.opts.recordTopic, numPartitions: 1, replicationFactor: this.opts.replicationFactor, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    });
+    log.info(`created the record topic ${this.opts.recordTopic} (compacted)`);
+  }
+
+  /** A group that never ran starts at the end of the topic: the history of activities is not announced. */
+  private async startNewGroupAtEnd(): Promise<void> {
+    const offsets = await this.admin.fetchOffsets({ groupId: this.opts.groupId, topics: [this.topic] });
+    const parts = offsets.find((o) => o.topic === this.topic)?.partitions ?? [];
+    if (parts.some((p) => p.offset !== '-1')) return;
+    const ends = await this.admin.fetchTopicOffsets(this.topic);
+    try {
+      await this.admin.setOffsets({ groupId: this.opts.groupId, topic: this.topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+      log.info(`new consumer group ${this.opts.groupId}: announcing activities inserted from now on`);
+    } catch (e) {
+      log.debug(`could not set the new group's offsets (another instance started it?): ${errorMessage(e)}`);
+    }
+  }
+
+  private onViewMessage(topic: string, partition: number, m: KafkaMessage): void {
+    try {
+      if (topic === this.opts.recordTopic) {
+        if (!m.key || !m.value) return;
+        const v = JSON.parse(m.value.toString()) as RecordValue;
+        if (v.channel !== this.opts.channel) return;
+        this.record.set(m.key.toString(), v);
+        const ts = Number(v.ts);
+        if (Number.isFinite(ts) && ts > (this.recordedUpTo.get(v.partition) ?? 0)) this.recordedUpTo.set(v.partition, ts);
+      } else if (topic === this.employeesTopic) {
+        if (!m.value) return;
+        const { event } = unwrapEnvelope(JSON.parse(m.value.toString()));
+        const row = event.after;
+        if (!row || event.op === 'd') return;
+        const id = row.employee_id;
+        if (id === undefined || id === null) return;
+        this.names.set(String(id), { first: typeof row.first_name === 'string' ? row.first_name : null, last: typeof row.last_name === 'string' ? row.last_name : null });
+      } else if (m.key && m.value) {
+        const rec = JSON.parse(m.value.toString()) as SchemaRecord;
+        this.schemas.set(m.key.toString(), rowSchemaOf(rec.value, 'after'));
+      }
+    } catch (e) {
+      log.warn(`skipping an unreadable message on ${topic}[${partition}]@${m.offset}: ${errorMessage(e)}`);
+    }
+  }
+
+  private onAssignment(partitions: number[]): void {
+    const generation = ++this.generation;
+    this.pending.clear();
+    this.paused.clear();
+    this.readUpTo.clear();
+    log.info(`assigned partitions ${partitions.join(',') || '(none)'} of ${this.topic}`);
+    this.recovery = (async () => {
+      const committed = new Map<number, bigint>();
+      const offsets = await this.admin.fetchOffsets({ groupId: this.opts.groupId, topics: [this.topic] });
+      const lows = new Map((await this.admin.fetchTopicOffsets(this.topic)).map((o) => [o.partition, BigInt(o.low)]));
+      for (const p of offsets.find((o) => o.topic === this.topic)?.partitions ?? []) {
+        committed.set(p.partition, p.offset === '-1' ? (lows.get(p.partition) ?? 0n) : BigInt(p.offset));
+      }
+      if (generation !== this.generation) return;
+      this.queue.reset(partitions, committed);
+      for (const [p, c] of committed) this.committed.set(p, c);
+      for (const p of partitions) this.pending.set(p, []);
+      // Resume anything a previous assignment paused.
+      this.consumer.resume([{ topic: this.topic }]);
+      await this.recover(partitions);
+      this.hooks.onReady?.();
+    })();
+    this.recovery.catch((e: Error) => this.fail(e));
+  }
+
+  /** Reads the record to its end, then the channel's history where the record may be behind. */
+  private async recover(partitions: number[]): Promise<void> {
+    if (!(await this.reader.catchUp(60000))) log.warn('the record and employee topics are slow to read; going on with what was read');
+    if (this.sink.name !== 'slack' || partitions.length === 0) {
+      log.info(`ready: ${this.record.size} messages in the record, ${this.names.size} employees known`);
+      return;
+    }
+    const lookback = Date.now() / 1000 - this.opts.historyLookbackHours * 3600;
+    let oldest = Infinity;
+    for (const p of partitions) {
+      const t = this.recordedUpTo.get(p);
+      // Posts after the last recorded one of a partition may be missing from the record. A
+      // margin covers clock differences between Slack's ts and the order of records.
+      oldest = Math.min(oldest, t === undefined ? lookback : t - 120);
+    }
+    oldest = Math.max(oldest, lookback);
+    const keys = await this.sink.postedKeys(oldest);
+    for (const [k, ts] of keys) this.inHistory.set(k, ts);
+    const behind = [...keys.keys()].filter((k) => !this.record.has(k)).length;
+    log.info(`ready: ${this.record.size} messages in the record, ${keys.size} of ours in the channel since ${new Date(oldest * 1000).toISOString()} (${behind} not yet recorded), ${this.names.size} employees known`);
+  }
+
+  private async onBatch({ batch, heartbeat, pause, isStale, isRunning }: EachBatchPayload): Promise<void> {
+    const generation = this.generation;
+    const partition = batch.partition;
+    const pending = this.pending.get(partition);
+    await this.recovery;
+    if (generation !== this.generation || !pending) return;
+    const now = Date.now();
+    let last: bigint | undefined;
+    for (const m of batch.messages) {
+      if (!isRunning() || isStale()) return;
+      last = BigInt(m.offset);
+      if (!m.value) continue; // tombstone after a delete
+      let parsed: ReturnType<typeof unwrapEnvelope>;
+      try {
+        parsed = unwrapEnvelope(JSON.parse(m.value.toString()));
+      } catch (e) {
+        log.warn(`skipping an unreadable event on ${batch.topic}[${partition}]@${m.offset}: ${errorMessage(e)}`);
+        continue;
+      }
+      const { event, schema } = parsed;
+      // Only live inserts are news: snapshot rows (r), updates, deletes and truncates are not.
+      if (event.op !== 'c' || !event.after) continue;
+      const position = m.headers?.[POSITION_HEADER]?.toString() ?? `${partition}/${m.offset}`;
+      const schemaId = m.headers?.[SCHEMA_HEADER]?.toString();
+      const item: Item = {
+        partition,
+        offset: m.offset,
+        position,
+        arrivedAt: now,
+        generation,
+        key: messageKey(this.opts.activities.schema, this.opts.activities.table, m.key?.toString() ?? 'null', position),
+        row: event.after,
+        rowSchema: schema ? rowSchemaOf(schema, 'after') : undefined,
+        schemaId,
+        commitTsMs: event.source?.ts_ms ?? event.ts_ms,
+      };
+      pending.push(last);
+      if (this.queue.push(item) && !this.paused.has(partition)) {
+        // Full: stop fetching this partition until the sender has worked the queue down.
+        this.paused.add(partition);
+        pause();
+        log.debug(`queue full for partition ${partition}: pausing it`);
+      }
+    }
+    if (last !== undefined) {
+      this.readUpTo.set(partition, last + 1n);
+      this.queue.read(partition, last + 1n, BigInt(batch.highWatermark), now);
+    }
+    metrics.notifyQueueDepth.set(this.queue.size());
+    await heartbeat().catch(() => undefined);
+  }
+
+  private async refreshHighs(): Promise<void> {
+    const at = Date.now();
+    for (const o of await this.admin.fetchTopicOffsets(this.topic)) this.queue.setHigh(o.partition, BigInt(o.high), at);
+  }
+
+  private async sendLoop(): Promise<void> {
+    while (this.running) {
+      await Promise.race([this.recovery, new Promise((r) => setTimeout(r, 200))]);
+      const next = this.queue.peek();
+      if (!next) {
+        await this.queue.changed(200);
+        continue;
+      }
+      if (next.blockers.length > 0) {
+        // Another partition may still hold an earlier change: look at its high watermark.
+        await this.refreshHighs();
+        const again = this.queue.peek();
+        if (again && again.item === next.item && again.blockers.length > 0) await this.queue.changed(50);
+        continue;
+      }
+      const item = this.queue.shift(next.item.partition)!;
+      await this.deliver(item);
+      if (item.generation === this.generation) {
+        const pending = this.pending.get(item.partition);
+        if (pending && pending[0] === BigInt(item.offset)) pending.shift();
+        if (this.paused.has(item.partition) && this.queue.sizeOf(item.partition) <= this.opts.queueSize / 2) {
+          this.paused.delete(item.partition);
+          this.consumer.resume([{ topic: this.topic, partitions: [item.partition] }]);
+        }
+      }
+      metrics.notifyQueueDepth.set(this.queue.size());
+    }
+  }
+
+  private async deliver(item: Item): Promise<void> {
+    if (this.record.has(item.key)) {
+      metrics.notifySkippedTotal.inc({ found_in: 'record' });
+      return;
+    }
+    const seen = this.inHistory.get(item.key);
+    if (seen !== undefined) {
+      metrics.notifySkippedTotal.inc({ found_in: 'history' });
+      log.info(`already in the channel, not posted again: ${item.key}`);
+      await this.writeRecord(item, seen);
+      return;
+    }
+    const facts = await this.facts(item);
+    const message = this.formatter.format(facts);
+    const ts = await this.sink.post({
+      key: item.key,
+      text: message.text,
+      blocks: message.blocks,
+      payload: {
+        table: `${this.opts.activities.schema}.${this.opts.activities.table}`,
+        position: item.position,
+        ...(item.row.activity_id !== undefined ? { activity_id: Number(item.row.activity_id) } : {}),
+        ...(item.row.employee_id !== undefined ? { employee_id: Number(item.row.employee_id) } : {}),
+        committed_at_ms: item.commitTsMs,
+      },
+    });
+    if (Number.isFinite(item.commitTsMs)) metrics.notifyCommitToSlackSeconds.observe(Math.max(0, Date.now() - item.commitTsMs) / 1000);
+    await this.writeRecord(item, ts);
+  }
+
+  private async writeRecord(item: Item, ts: string): Promise<void> {
+    const value: RecordValue = { ts, channel: this.opts.channel, partition: item.partition, offset: item.offset, postedAt: Date.now() };
+    this.record.set(item.key, value);
+    await this.producer.send({ topic: this.opts.recordTopic, acks: -1, messages: [{ key: item.key, value: JSON.stringify(value) }] });
+  }
+
+  /** The activity's facts for the message: typed row, and the employee's current name. */
+  private async facts(item: Item): Promise<ActivityFacts> {
+    let rowSchema = item.rowSchema;
+    if (!rowSchema && item.schemaId) {
+      if (!this.schemas.has(item.schemaId)) await this.reader.catchUp(10000);
+      rowSchema = this.schemas.get(item.schemaId);
+      if (!rowSchema) log.warn(`schema ${item.schemaId} not found on ${schemaTopic(this.opts.prefix)}: decimals cannot be read for ${item.key}`);
+    }
+    const row = decodeRow(item.row, rowSchema, { decimals: 'number' }) ?? {};
+    const employeeId = row.employee_id === undefined || row.employee_id === null ? undefined : String(row.employee_id);
+    let name = employeeId === undefined ? undefined : this.names.get(employeeId);
+    if (!name && employeeId !== undefined) {
+      // The employee may have been inserted just before: read the employees' changes up to now.
+      await this.reader.catchUp(10000);
+      name = this.names.get(employeeId);
+      if (!name) log.warn(`employee ${employeeId} is not in ${this.employeesTopic}: the message for ${item.key} has no name`);
+    }
+    const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
+    return {
+      firstName: name?.first ?? null,
+      lastName: name?.last ?? null,
+      sport: typeof row.sport_type === 'string' ? row.sport_type : 'sport',
+      distanceM: num(row.distance_m),
+      elapsedS: num(row.elapsed_s),
+      comment: typeof row.comment === 'string' ? row.comment : null,
+    };
+  }
+
+  private async commit(): Promise<void> {
+    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    for (const [p, pending] of this.pending) {
+      const upTo = pending.length > 0 ? pending[0]! : this.readUpTo.get(p);
+      if (upTo === undefined) continue;
+      if (upTo > (this.committed.get(p) ?? -1n)) offsets.push({ topic: this.topic, partition: p, offset: upTo.toString() });
+    }
+    if (offsets.length === 0) return;
+    await this.consumer.commitOffsets(offsets);
+    for (const o of offsets) this.committed.set(o.partition, BigInt(o.offset));
+  }
+}
