@@ -108,6 +108,10 @@ export class MergeQueue<T extends QueueItem> {
     if (!this.nextOffset.has(partition)) this.nextOffset.set(partition, next);
   }
 
+  describe(): string {
+    return this.assigned.map((p) => `p${p} queued=${this.fifos.get(p)?.length ?? 0} next=${this.nextOffset.get(p)} high=${this.highs.get(p)?.high}`).join(' ');
+  }
+
   private signal(): void {
     const w = this.wake;
     this.wake = undefined;

@@ -306,13 +306,19 @@ export class Notifier {
   private async onBatch({ batch, heartbeat, pause, isStale, isRunning }: EachBatchPayload): Promise<void> {
     const generation = this.generation;
     const partition = batch.partition;
-    const pending = this.pending.get(partition);
     await this.recovery;
-    if (generation !== this.generation || !pending) return;
+    const pending = this.pending.get(partition);
+    if (generation !== this.generation || !pending) {
+      log.debug(`batch ${partition} from an earlier assignment: left for the new one`);
+      return;
+    }
     const now = Date.now();
     let last: bigint | undefined;
     for (const m of batch.messages) {
-      if (!isRunning() || isStale()) return;
+      if (!isRunning() || isStale()) {
+        log.debug(`batch ${partition} stale at ${m.offset}`);
+        return;
+      }
       last = BigInt(m.offset);
       if (!m.value) continue; // tombstone after a delete
       let parsed: ReturnType<typeof unwrapEnvelope>;
@@ -347,6 +353,7 @@ export class Notifier {
         log.debug(`queue full for partition ${partition}: pausing it`);
       }
     }
+    log.debug(`batch ${partition}: ${batch.firstOffset()}..${batch.lastOffset()} high ${batch.highWatermark}, queue ${this.queue.sizeOf(partition)}`);
     if (last !== undefined) {
       this.readUpTo.set(partition, last + 1n);
       this.queue.read(partition, last + 1n, BigInt(batch.highWatermark), now);
@@ -372,7 +379,10 @@ export class Notifier {
         // Another partition may still hold an earlier change: look at its high watermark.
         await this.refreshHighs();
         const again = this.queue.peek();
-        if (again && again.item === next.item && again.blockers.length > 0) await this.queue.changed(50);
+        if (again && again.item === next.item && again.blockers.length > 0) {
+          if (Date.now() - again.item.arrivedAt > 5000) log.debug(`waiting for partitions ${again.blockers.join(',')} before ${again.item.key}: ${this.queue.describe()}`);
+          await this.queue.changed(50);
+        }
         continue;
       }
       const item = this.queue.shift(next.item.partition)!;

@@ -21,7 +21,9 @@ export class TokenBucket {
   constructor(private readonly opts: RateLimiterOptions) {
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    this.tokens = Math.max(1, opts.burst);
+    // Start empty: a process that just restarted does not know what its predecessor sent, and
+    // Slack counts the channel's messages, not the process's.
+    this.tokens = 0;
     this.last = this.now();
   }
 

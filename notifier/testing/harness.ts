@@ -3,6 +3,7 @@
 // the notifier either in this process or as a `lakehouse notify` child a test can kill -9.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../../common/config.js';
@@ -86,7 +87,7 @@ export async function startNotifier(env: Record<string, string>): Promise<InProc
 /** Starts `lakehouse notify` as a child process; resolves once it is ready to post. */
 export async function spawnNotifier(env: Record<string, string>, logTo?: string[]): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'lakehouse.js'), 'notify'], {
-    env: { ...process.env, ...env, LAKEHOUSE_CONFIG: '', LOG_LEVEL: 'info' },
+    env: { ...process.env, ...env, LAKEHOUSE_CONFIG: '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -94,6 +95,7 @@ export async function spawnNotifier(env: Record<string, string>, logTo?: string[
     child.stderr!.on('data', (d: Buffer) => {
       buf += d.toString();
       logTo?.push(d.toString());
+      if (process.env.NOTIFY_CHILD_LOG) appendFileSync(process.env.NOTIFY_CHILD_LOG, d);
       if (buf.includes('notifying: waiting for new activities')) resolve();
     });
     child.once('exit', (code, signal) => reject(new Error(`lakehouse notify exited (${code ?? signal}) before it was ready:\n${buf.slice(-3000)}`)));
