@@ -93,3 +93,45 @@ test('a burst of 100 activities: every message arrives once, with at most one 42
     await world.close();
   }
 });
+
+test('the channel history stops a second post: after a lost answer, and when the record is behind', { timeout: 90000 }, async () => {
+  const world = await notifyWorld({
+    employees: EMPLOYEES,
+    standIn: { intervalMs: 20, burst: 3 },
+    notifyEnv: { NOTIFY_INTERVAL_MS: '20', NOTIFY_BURST: '3', NOTIFY_RECORD_TOPIC: `${Date.now()}-a` },
+  });
+  const client = new pg.Client({ connectionString: world.env.DATABASE_URL });
+  await client.connect();
+  try {
+    // Slack posts the message but the connection drops before the answer: the retry looks first.
+    world.standIn.failNext('drop-after-post');
+    world.standIn.failNext('http500');
+    const a = await startNotifier(world.notifyEnv);
+    const ids = await insertActivities(client, [
+      { employee_id: 1, sport_type: 'Runing', distance_m: 5000, elapsed_s: 1500, comment: null },
+      { employee_id: 2, sport_type: 'Natation', distance_m: 1000, elapsed_s: 1800, comment: null },
+      { employee_id: 3, sport_type: 'Tennis', distance_m: null, elapsed_s: 3600, comment: null },
+    ]);
+    await until('three messages', () => world.standIn.received.length >= 3, 30000);
+    await a.stop();
+    assert.deepEqual(world.standIn.received.map((m) => m.metadata?.event_payload.activity_id), ids);
+
+    // A notifier whose record knows nothing (a crash between the post and the record, at the
+    // extreme), made to read the same activities again: the channel's history says they were posted.
+    const { Kafka, logLevel } = await import('kafkajs');
+    const admin = new Kafka({ brokers: world.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const topic = `${world.env.TOPIC_PREFIX}.public.activities`;
+    await admin.setOffsets({ groupId: world.notifyEnv.NOTIFY_GROUP_ID!, topic, partitions: (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.low })) });
+    await admin.disconnect();
+    const b = await startNotifier({ ...world.notifyEnv, NOTIFY_RECORD_TOPIC: `${Date.now()}-b` });
+    const [more] = await insertActivities(client, [{ employee_id: 1, sport_type: 'Vélo', distance_m: 20000, elapsed_s: 3600, comment: null }]);
+    await until('the fourth message', () => world.standIn.received.length >= 4, 30000);
+    await new Promise((r) => setTimeout(r, 1000));
+    await b.stop();
+    assert.deepEqual(world.standIn.received.map((m) => m.metadata?.event_payload.activity_id), [...ids, more]);
+  } finally {
+    await client.end();
+    await world.close();
+  }
+});
