@@ -1,0 +1,101 @@
+// Rows to data files: grouped by partition, one Parquet file per group (split when large), each
+// with its add action and statistics. Shared by every operation that writes data.
+
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { UserError } from '../../common/errors.js';
+import type { Add } from '../kernel/actions.js';
+import { partitionFolder, pathToUri, serializePartitionValue } from '../kernel/partitions.js';
+import { findField, type StructField, type StructType } from '../kernel/schema.js';
+import type { Row } from '../kernel/values.js';
+import { writeParquet } from '../parquet/write.js';
+import type { Storage } from '../storage/storage.js';
+
+export const MAX_ROWS_PER_FILE = 1_000_000;
+
+export interface WriteTarget {
+  storage: Storage;
+  schema: StructType;
+  partitionColumns: string[];
+}
+
+/** Checks that rows only carry the schema's columns: data is never dropped silently. */
+export function checkColumns(rows: Row[], schema: StructType): void {
+  const known = new Set(schema.fields.map((f) => f.name));
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      throw new UserError(`row ${i} is not an object`);
+    }
+    for (const k in row) {
+      if (!known.has(k) && row[k] !== undefined) {
+        const unknown = Object.keys(row).filter((c) => !known.has(c));
+        throw new UserError(`row ${i} has column(s) the table does not have: ${unknown.join(', ')}`, {
+          fix: 'add them first (table.addColumns, or the `columns` option of append/merge: new columns are nullable)',
+        });
+      }
+    }
+  }
+}
+
+export async function writeDataFiles(target: WriteTarget, rows: Row[], dataChange = true): Promise<Add[]> {
+  const { schema, partitionColumns } = target;
+  const partFields = partitionColumns.map((c) => {
+    const f = findField(schema, c);
+    if (!f) throw new UserError(`partition column ${c} is not in the schema`);
+    return f;
+  });
+  const dataFields = schema.fields.filter((f) => !partFields.includes(f));
+  const groups = new Map<string, { values: Record<string, string | null>; rows: Row[] }>();
+  if (partFields.length === 0) {
+    groups.set('', { values: {}, rows });
+  } else {
+    for (const row of rows) {
+      const values: Record<string, string | null> = {};
+      let key = '';
+      for (const f of partFields) {
+        const v = serializePartitionValue(row[f.name], f.type, f.name);
+        if (v === null && !f.nullable) throw new UserError(`partition column ${f.name} is not nullable but a row has no value for it`);
+        values[f.name] = v;
+        key += v === null ? '\u0000|' : `${v}|`;
+      }
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { values, rows: [] }));
+      g.rows.push(row);
+    }
+  }
+  const adds: Add[] = [];
+  for (const g of groups.values()) {
+    for (let off = 0; off < g.rows.length; off += MAX_ROWS_PER_FILE) {
+      adds.push(await writeOne(target, dataFields, g.values, g.rows.slice(off, off + MAX_ROWS_PER_FILE), dataChange));
+    }
+  }
+  return adds;
+}
+
+async function writeOne(target: WriteTarget, fields: StructField[], values: Record<string, string | null>, rows: Row[], dataChange: boolean): Promise<Add> {
+  const folder = partitionFolder(values, target.partitionColumns);
+  const name = `part-00000-${randomUUID()}-c000.zstd.parquet`;
+  const path = folder ? `${folder}/${name}` : name;
+  // beside its final name when the storage is local, so moving it in is a rename, not a copy
+  const beside = target.storage.localPath(folder ? `${folder}/.${name}.tmp` : `.${name}.tmp`);
+  const local = beside ?? join(tmpdir(), name);
+  await fs.mkdir(dirname(local), { recursive: true });
+  try {
+    const { stats } = await writeParquet(local, fields, rows);
+    const size = (await fs.stat(local)).size;
+    await target.storage.putLocalFile(path, local);
+    return {
+      path: pathToUri(path),
+      partitionValues: values,
+      size,
+      modificationTime: Date.now(),
+      dataChange,
+      stats: JSON.stringify(stats),
+    };
+  } finally {
+    await fs.rm(local, { force: true });
+  }
+}

@@ -1,0 +1,33 @@
+// One embedded DuckDB per process does the Parquet work (encoding, zstd, nested types, reading
+// Spark's and delta-rs's files back). The Delta log itself never goes through it: DuckDB is a
+// Parquet codec here, not the table format.
+
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+let instance: Promise<DuckDBInstance> | undefined;
+
+function db(): Promise<DuckDBInstance> {
+  instance ??= DuckDBInstance.create(':memory:', {
+    threads: String(Math.max(1, Number(process.env.LAKE_DUCKDB_THREADS) || 2)),
+    // The lake never asks DuckDB to hold a table; this bounds a runaway scan, not normal work.
+    memory_limit: process.env.LAKE_DUCKDB_MEMORY ?? '1GB',
+    // No extensions are fetched at run time: there may be no internet.
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  });
+  return instance;
+}
+
+/** Runs `fn` on a connection of its own, closed afterwards. */
+export async function withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+  const c = await (await db()).connect();
+  try {
+    return await fn(c);
+  } finally {
+    c.closeSync();
+  }
+}
+
+export function sqlString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
