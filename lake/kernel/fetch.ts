@@ -10,10 +10,20 @@ import type { Storage } from '../storage/storage.js';
 
 export async function cachedLocal(storage: Storage, path: string): Promise<string> {
   const local = storage.localPath(path);
-  if (local) return local;
+  if (local) {
+    if (!(await fs.stat(local).catch(() => undefined))) throw missing(storage, path);
+    return local;
+  }
   const bytes = await storage.read(path);
-  if (!bytes) throw new UserError(`a file the Delta log refers to is missing: ${path}`, { where: storage.location });
+  if (!bytes) throw missing(storage, path);
   const file = join(tmpdir(), `lake-fetch-${randomUUID()}.parquet`);
   await fs.writeFile(file, bytes);
   return file;
+}
+
+function missing(storage: Storage, path: string): UserError {
+  return new UserError(`a file the Delta log refers to is missing: ${path}`, {
+    where: storage.location,
+    fix: 'restore it from a backup, or read a version that does not need it; vacuum with a too short retention removes such files',
+  });
 }

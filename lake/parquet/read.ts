@@ -40,7 +40,7 @@ export async function readParquetColumns(file: string, fields: StructField[]): P
     let next = 0;
     const columns = fields.map((f, i) => {
       if (physical[i] === undefined) return new Array<unknown>(rows).fill(null);
-      const col = raw[next++]!;
+      const col = raw[next++] ?? [];
       return convertColumn(col, f.type, f.name);
     });
     return { rows, columns };

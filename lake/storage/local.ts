@@ -99,7 +99,7 @@ export class LocalStorage implements Storage {
         if (!entry.isFile()) continue;
         const st = await fs.stat(child).catch((e: unknown) => (isMissing(e) ? undefined : Promise.reject(e)));
         if (!st) continue;
-        out.push({ path: relative(this.location, child).split(sep).join('/'), size: st.size, modified: st.mtimeMs });
+        out.push({ path: relative(this.location, child).split(sep).join('/'), size: st.size, modified: Math.floor(st.mtimeMs) });
       }
     };
     await walk(base);
@@ -109,7 +109,7 @@ export class LocalStorage implements Storage {
   async stat(path: string): Promise<FileInfo | undefined> {
     try {
       const st = await fs.stat(this.abs(path));
-      return { path, size: st.size, modified: st.mtimeMs };
+      return { path, size: st.size, modified: Math.floor(st.mtimeMs) };
     } catch (e) {
       if (isMissing(e)) return undefined;
       throw e;

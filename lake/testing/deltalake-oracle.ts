@@ -17,6 +17,7 @@ export interface OracleRead {
   configuration: Record<string, string>;
   protocol: [number, number];
   rows?: unknown[];
+  files: string[];
   history?: Array<{ version: number; operation: string }>;
   error?: string;
 }

@@ -48,6 +48,10 @@ def read(req):
     out["configuration"] = dict(meta.configuration)
     proto = dt.protocol()
     out["protocol"] = [proto.min_reader_version, proto.min_writer_version]
+    import pyarrow as pa
+    # decoded relative paths, as the log's URIs mean them
+    from urllib.parse import unquote
+    out["files"] = sorted(unquote(p) for p in pa.table(dt.get_add_actions(flatten=True)).column("path").to_pylist())
     if req.get("rows", True):
         rows = dt.to_pyarrow_table().to_pylist()
         out["rows"] = sorted((canon(r) for r in rows), key=lambda r: json.dumps(r, sort_keys=True))
