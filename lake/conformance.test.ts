@@ -27,7 +27,7 @@ test('every conformance table reads as deltalake reads it, at every version', as
   }
   const theirs = deltalakeRead(requests);
   // where deltalake cannot read the rows (data files not shipped), compare the log's view instead
-  const retry = requests.map((r, i) => (theirs[i]!.error ? { ...r, rows: false } : undefined));
+  const retry: Array<ReadRequest | undefined> = requests.map((r, i) => (theirs[i]!.error ? { ...r, rows: false } : undefined));
   const logOnly = deltalakeRead(retry.filter((r): r is ReadRequest => r !== undefined));
   let compared = 0;
   let rowsCompared = 0;
