@@ -9,8 +9,9 @@ import { stackCommand } from '../stack/command.js';
 import { cdcCommand } from '../cdc/command.js';
 import { generateCommand } from '../demo/command.js';
 import { notifyCommand } from '../notifier/command.js';
+import { tableCommand } from '../lake/command.js';
 
-export const commands: Command[] = [stackCommand, cdcCommand, generateCommand, notifyCommand, configCommand];
+export const commands: Command[] = [stackCommand, cdcCommand, generateCommand, notifyCommand, tableCommand, configCommand];
 
 const root: Command = {
   name: 'lakehouse',
