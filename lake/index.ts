@@ -8,6 +8,8 @@ export type { UpdateSet } from './operations/update.js';
 export type { OptimizeOptions, OptimizeResult } from './operations/optimize.js';
 export type { VacuumOptions, VacuumResult } from './operations/vacuum.js';
 export type { ScanOptions } from './operations/scan.js';
+export type { CommitChanges } from './operations/changes.js';
+export type { Add } from './kernel/actions.js';
 export type { Filter, FilterOp } from './kernel/stats.js';
 export type { ColumnSpec, DataType, StructType, StructField } from './kernel/schema.js';
 export type { Row } from './kernel/values.js';

@@ -21,6 +21,7 @@ import { LocalStorage } from './storage/local.js';
 import { resolveTablePath } from './storage/paths.js';
 import type { Storage } from './storage/storage.js';
 import { listLog } from './kernel/log.js';
+import { readAddedFile, readChanges, type CommitChanges } from './operations/changes.js';
 
 export interface HistoryEntry {
   version: number;
@@ -188,6 +189,20 @@ export class DeltaTable {
     const out: Row[] = [];
     for await (const batch of this.scan(opts)) for (const r of batch) out.push(r);
     return out;
+  }
+
+  /**
+   * What the commits after `afterVersion` up to this object's version did, oldest first: the
+   * streaming read of a table (silver tails bronze, gold tails silver).
+   */
+  changesSince(afterVersion: number): Promise<CommitChanges[]> {
+    return readChanges(this.storage, afterVersion, this.current.version);
+  }
+
+  /** Rows of a file that changesSince() reported as added, in this version's schema. */
+  readAdded(add: Add, columns?: string[]): Promise<Row[]> {
+    const fields = columns ? this.current.schema.fields.filter((f) => columns.includes(f.name)) : undefined;
+    return readAddedFile(this.storage, this.current, add, fields);
   }
 
   /** Writes a checkpoint of the current version now. */

@@ -30,6 +30,12 @@ export interface MergeOptions extends CommitOptions {
   txn?: Array<{ appId: string; version: number }>;
   /** New nullable columns to add to the schema in the same commit. */
   columns?: ColumnSpec[];
+  /**
+   * How a matched target row and its source row combine (default: the source row replaces it).
+   * Return null to leave the target row as it is. Silver uses it to keep columns whose unchanged
+   * TOASTed value was not sent, and to ignore changes older than the row it holds.
+   */
+  combine?: (target: Row, source: Row) => Row | null;
 }
 
 export interface MergeResult extends WriteResult {
@@ -77,6 +83,12 @@ export async function merge(storage: Storage, snapshot: Snapshot, source: Row[],
     if (change.del) {
       deleted++;
       return { row: null, changed: true };
+    }
+    if (opts.combine) {
+      const combined = opts.combine(row, change.row);
+      if (combined === null) return { row, changed: false };
+      updated++;
+      return { row: normalizeRow(combined, schema.fields), changed: true };
     }
     updated++;
     return { row: change.row, changed: true };

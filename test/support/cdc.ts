@@ -64,15 +64,22 @@ export async function startCapture(env: Record<string, string>): Promise<Running
 /** Starts `lakehouse cdc` as a child process; resolves once it streams. */
 export async function spawnCapture(env: Record<string, string>, logTo?: string[]): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'lakehouse.js'), 'cdc'], {
-    env: { ...process.env, ...env, LAKEHOUSE_CONFIG: '' },
+    // Readiness is read from the "streaming changes" info line, so the child logs at info even
+    // when the test runner quiets its own output (scripts/test.js sets LOG_LEVEL=warn).
+    env: { ...process.env, ...env, LAKEHOUSE_CONFIG: '', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {
     let buf = '';
+    const timer = setTimeout(() => reject(new Error(`lakehouse cdc did not report streaming within 120 s:\n${buf.slice(-3000)}`)), 120_000);
+    timer.unref();
     const onData = (d: Buffer) => {
       buf += d.toString();
       logTo?.push(d.toString());
-      if (buf.includes('streaming changes')) resolve();
+      if (buf.includes('streaming changes')) {
+        clearTimeout(timer);
+        resolve();
+      }
     };
     child.stderr!.on('data', onData);
     child.stdout!.on('data', (d: Buffer) => logTo?.push(d.toString()));
