@@ -195,8 +195,8 @@ export class DeltaTable {
    * What the commits after `afterVersion` up to this object's version did, oldest first: the
    * streaming read of a table (silver tails bronze, gold tails silver).
    */
-  changesSince(afterVersion: number): Promise<CommitChanges[]> {
-    return readChanges(this.storage, afterVersion, this.current.version);
+  changesSince(afterVersion: number, toVersion = this.current.version): Promise<CommitChanges[]> {
+    return readChanges(this.storage, afterVersion, Math.min(toVersion, this.current.version));
   }
 
   /** Rows of a file that changesSince() reported as added, in this version's schema. */

@@ -98,6 +98,79 @@ export const notifyQueueDepth = new client.Gauge({
   registers: [registry],
 });
 
+// ---- bronze and silver writers (lake/bronze, lake/silver) -------------------------------------
+export const bronzeRowsTotal = new client.Counter({
+  name: 'lakehouse_bronze_rows_total',
+  help: 'Change events appended to bronze tables, by table and operation',
+  labelNames: ['table', 'op'] as const,
+  registers: [registry],
+});
+export const bronzeDuplicatesSkippedTotal = new client.Counter({
+  name: 'lakehouse_bronze_duplicates_skipped_total',
+  help: 'Messages read again after a crash or rebalance that the bronze table already held (txn version)',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+export const bronzeCommitToBronzeSeconds = new client.Histogram({
+  name: 'lakehouse_bronze_commit_to_bronze_seconds',
+  help: 'Time from the PostgreSQL commit of a change to the Delta commit that holds it in bronze',
+  buckets: LATENCY_BUCKETS,
+  registers: [registry],
+});
+export const bronzeBufferedMessages = new client.Gauge({
+  name: 'lakehouse_bronze_buffered_messages',
+  help: 'Messages read from the broker and not yet committed to bronze',
+  registers: [registry],
+});
+export const silverRowsTotal = new client.Counter({
+  name: 'lakehouse_silver_changes_total',
+  help: 'Changes applied to silver tables, by table and what they did (insert, update, delete, truncate, ignored)',
+  labelNames: ['table', 'action'] as const,
+  registers: [registry],
+});
+export const silverCommitToSilverSeconds = new client.Histogram({
+  name: 'lakehouse_silver_commit_to_silver_seconds',
+  help: 'Time from the PostgreSQL commit of a change to the silver commit that applied it',
+  buckets: LATENCY_BUCKETS,
+  registers: [registry],
+});
+export const silverBronzeLagVersions = new client.Gauge({
+  name: 'lakehouse_silver_bronze_lag_versions',
+  help: 'Bronze versions not yet applied to silver, by table',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+export const deadLettersTotal = new client.Counter({
+  name: 'lakehouse_dead_letters_total',
+  help: 'Messages sent to the dead-letter topic, by stage and reason',
+  labelNames: ['stage', 'reason'] as const,
+  registers: [registry],
+});
+export const deltaCommitsTotal = new client.Counter({
+  name: 'lakehouse_delta_commits_total',
+  help: 'Delta commits made, by table path and operation',
+  labelNames: ['table', 'operation'] as const,
+  registers: [registry],
+});
+export const deltaFilesAddedTotal = new client.Counter({
+  name: 'lakehouse_delta_files_added_total',
+  help: 'Data files added by Delta commits, by table path',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+export const deltaTableVersion = new client.Gauge({
+  name: 'lakehouse_delta_table_version',
+  help: 'Latest version this process committed or read, by table path',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+export const consumerLagMessages = new client.Gauge({
+  name: 'lakehouse_consumer_lag_messages',
+  help: "Messages in a partition after the consumer group's committed offset",
+  labelNames: ['group', 'topic', 'partition'] as const,
+  registers: [registry],
+});
+
 // ---- shared -----------------------------------------------------------------------------------
 export const errorsTotal = new client.Counter({
   name: 'lakehouse_errors_total',

@@ -24,7 +24,7 @@ import * as metrics from '../monitoring/metrics.js';
 import { MessageFormatter, type ActivityFacts } from './format.js';
 import { MergeQueue, type QueueItem } from './merge-queue.js';
 import type { Sink } from './slack.js';
-import { TopicReader } from './topic-reader.js';
+import { TopicReader } from '../common/topic-reader.js';
 
 const log = logger('notify');
 

@@ -128,7 +128,7 @@ function converterOf(field: ConnectSchema, type: DataType): (v: unknown) => unkn
     if (v === undefined) return null;
     const d = decodeValue(v, field);
     if (d === UNAVAILABLE) return UNAVAILABLE;
-    if (typeof d === 'number' && !Number.isFinite(d) && (type === 'date' || String(type).startsWith('decimal'))) return null;
+    if (typeof d === 'number' && !Number.isFinite(d) && String(type).startsWith('decimal')) return null;
     return d;
   };
 }

@@ -86,9 +86,12 @@ export interface OverwriteOptions extends CommitOptions {
   /** Replace only the rows of the partitions matching these filters (on partition columns). */
   partitionFilters?: Filter[];
   columns?: ColumnSpec[];
+  /** Streaming progress committed with the overwrite, as for append (silver applying a truncate). */
+  txn?: Array<{ appId: string; version: number }>;
 }
 
 export async function overwrite(storage: Storage, snapshot: Snapshot, rows: Row[], opts: OverwriteOptions = {}): Promise<WriteResult> {
+  if (checkTxns(snapshot, opts.txn) === 'done') return { version: snapshot.version, skipped: true, filesAdded: 0, filesRemoved: 0, rows: 0 };
   const evolved = evolveSchema(snapshot, opts.columns);
   const metadata = evolved ?? snapshot.requireMetadata();
   checkWritable(snapshot.protocol!, metadata, storage.location);
@@ -102,8 +105,10 @@ export async function overwrite(storage: Storage, snapshot: Snapshot, rows: Row[
   const replaced = selectFiles(snapshot, filters);
   const adds = await writeDataFiles({ storage, schema, partitionColumns: snapshot.partitionColumns }, rows);
   const now = Date.now();
+  const txns: Txn[] = (opts.txn ?? []).map((t) => ({ appId: t.appId, version: t.version, lastUpdated: now }));
   const actions: Action[] = [
     ...(evolved ? [{ metaData: evolved }] : []),
+    ...txns.map((txn) => ({ txn })),
     ...replaced.map((a) => ({ remove: { path: a.path, deletionTimestamp: now, dataChange: true, extendedFileMetadata: true, partitionValues: a.partitionValues, size: a.size } })),
     ...adds.map((add) => ({ add })),
   ];

@@ -1,0 +1,46 @@
+// Where each layer keeps a source table: bronze/<schema>/<table>, silver/<schema>/<table>,
+// quarantine/<schema>/<table>. Schema and table names come from the source database and may hold
+// any character, so each becomes one folder name: letters, digits, '_' and '-' as they are,
+// everything else (including '.', '/', and so '..') as %XX of its UTF-8 bytes. The path is then
+// resolved inside the lake root by the storage layer, which refuses anything that escapes.
+
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type Layer = 'bronze' | 'silver' | 'quarantine';
+
+export function folderName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/gu, (ch) =>
+    [...Buffer.from(ch, 'utf8')].map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join(''),
+  ) || '%00';
+}
+
+/** The name a folderName() came from. */
+export function nameOfFolder(folder: string): string {
+  return Buffer.from(folder.replace(/%([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+}
+
+/** Source tables ("schema.table") that have a Delta table in the layer. */
+export function tablesInLayer(lakeRoot: string, layer: Layer): string[] {
+  const base = join(lakeRoot, layer);
+  const out: string[] = [];
+  if (!existsSync(base)) return out;
+  for (const s of readdirSync(base, { withFileTypes: true })) {
+    if (!s.isDirectory()) continue;
+    for (const t of readdirSync(join(base, s.name), { withFileTypes: true })) {
+      if (t.isDirectory() && existsSync(join(base, s.name, t.name, '_delta_log'))) out.push(`${nameOfFolder(s.name)}.${nameOfFolder(t.name)}`);
+    }
+  }
+  return out.sort();
+}
+
+/** The table path of a source table in a layer, relative to the lake root. */
+export function layerPath(layer: Layer, schema: string, table: string): string {
+  return `${layer}/${folderName(schema)}/${folderName(table)}`;
+}
+
+/** "schema.table" split at its first dot (as the capture's schema records name tables). */
+export function splitTableName(qualified: string): { schema: string; table: string } {
+  const i = qualified.indexOf('.');
+  return i < 0 ? { schema: 'public', table: qualified } : { schema: qualified.slice(0, i), table: qualified.slice(i + 1) };
+}

@@ -1,0 +1,263 @@
+// The silver writer: one current-state table per bronze table, kept by reading bronze as a stream.
+//
+//   bronze/<s>/<t> commits after the last one applied ──► rows in change order (_position)
+//     ──► quality gate (quarantined changes never reach silver) ──► plan (last change per key,
+//     truncates, unchanged TOASTed values) ──► one MERGE (or, after a truncate, one overwrite)
+//     into silver/<s>/<t> carrying txn { appId: "bronze/<s>/<t>", version: bronze version }
+//
+// Exactly once: the silver commit records the bronze version it reached, in the same commit as
+// the rows; a restart, or a second silver process, starts from there. Silver needs nothing but
+// the lake: no broker, no state of its own.
+
+import { UserError } from '../../common/errors.js';
+import { logger } from '../../common/log.js';
+import * as metrics from '../../monitoring/metrics.js';
+import { compactIfNeeded, type CompactionPolicy } from '../compaction.js';
+import { ConcurrentModificationError, DeltaTable, type Add, type ColumnSpec, type Row } from '../index.js';
+import { layerPath, splitTableName, tablesInLayer } from '../layers.js';
+import { BRONZE_METADATA, PRIMARY_KEY_PROPERTY } from '../bronze/rows.js';
+import { byPosition, keyOf, planChanges, type Plan } from './plan.js';
+import { passAll, type ChangeGate } from './gate.js';
+
+const log = logger('silver');
+
+/** Metadata columns of every silver table, after the source columns. */
+export const SILVER_METADATA: ColumnSpec[] = [
+  { name: '_op', type: 'string' },
+  { name: '_lsn', type: 'long' },
+  { name: '_position', type: 'string' },
+  { name: '_source_ts', type: 'timestamp' },
+  { name: '_updated_at', type: 'timestamp' },
+];
+const BRONZE_ONLY = new Set(BRONZE_METADATA.map((c) => c.name));
+
+export interface SilverOptions {
+  lakeRoot: string;
+  /** Only these "schema.table" (empty: every bronze table). */
+  tables: string[];
+  intervalMs: number;
+  maxBatchRows: number;
+  compaction: CompactionPolicy | undefined;
+}
+
+export interface TableReport {
+  table: string;
+  bronzeVersion: number;
+  silverVersion: number;
+  changes: number;
+  quarantined: number;
+  plan?: Plan['counts'];
+}
+
+interface Pair {
+  name: string;
+  bronzePath: string;
+  silverPath: string;
+  bronze: DeltaTable;
+  silver: DeltaTable | undefined;
+}
+
+export class SilverWriter {
+  private readonly pairs = new Map<string, Pair>();
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private lastCycleOk = 0;
+
+  constructor(
+    private readonly opts: SilverOptions,
+    private readonly gate: ChangeGate = passAll,
+    private readonly hooks: { onCycle?: (reports: TableReport[]) => void } = {},
+  ) {
+    metrics.registerHealth({ name: 'silver', healthy: () => !this.stopping && Date.now() - this.lastCycleOk < Math.max(60000, opts.intervalMs * 10), detail: () => ({ tables: this.pairs.size }) });
+  }
+
+  /** Applies bronze to silver until stop(); a failing quality rule or a broken table ends it. */
+  async run(): Promise<void> {
+    this.lastCycleOk = Date.now();
+    while (!this.stopping) {
+      const reports = await this.cycle();
+      this.lastCycleOk = Date.now();
+      this.hooks.onCycle?.(reports);
+      if (this.stopping) break;
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, this.opts.intervalMs);
+        this.wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+  }
+
+  /** One pass over every bronze table: applies what bronze holds that silver does not. */
+  async cycle(): Promise<TableReport[]> {
+    const names = tablesInLayer(this.opts.lakeRoot, 'bronze').filter((t) => !this.opts.tables.length || this.opts.tables.includes(t));
+    const reports: TableReport[] = [];
+    for (const name of this.gate.order(names)) {
+      if (this.stopping) break;
+      reports.push(await this.applyTable(name));
+    }
+    return reports;
+  }
+
+  private async pair(name: string): Promise<Pair> {
+    let p = this.pairs.get(name);
+    if (!p) {
+      const { schema, table } = splitTableName(name);
+      const bronzePath = layerPath('bronze', schema, table);
+      p = { name, bronzePath, silverPath: layerPath('silver', schema, table), bronze: await DeltaTable.open(this.opts.lakeRoot, bronzePath), silver: undefined };
+      this.pairs.set(name, p);
+    }
+    return p;
+  }
+
+  /** Brings one silver table up to its bronze table's latest version (in bounded steps). */
+  async applyTable(name: string): Promise<TableReport> {
+    const p = await this.pair(name);
+    await p.bronze.refresh();
+    const keyColumns = primaryKeyOf(p.bronze, p.bronzePath);
+    const sourceSpecs: ColumnSpec[] = p.bronze.schema.fields.filter((f) => !BRONZE_ONLY.has(f.name)).map((f) => ({ name: f.name, type: f.type, nullable: true }));
+    p.silver ??= await DeltaTable.openOrCreate(this.opts.lakeRoot, p.silverPath, {
+      columns: [...sourceSpecs, ...SILVER_METADATA],
+      configuration: { [PRIMARY_KEY_PROPERTY]: JSON.stringify(keyColumns) },
+      description: `silver current state of ${name}: one row per primary key (lakehouse silver)`,
+    });
+    const report: TableReport = { table: name, bronzeVersion: p.bronze.version, silverVersion: p.silver.version, changes: 0, quarantined: 0 };
+    for (let attempt = 0; ; ) {
+      const applied = p.silver.txnVersion(p.bronzePath) ?? -1;
+      metrics.silverBronzeLagVersions.set({ table: name }, Math.max(0, p.bronze.version - applied));
+      if (p.bronze.version <= applied) break;
+      try {
+        const step = await this.applyStep(p, applied, keyColumns, sourceSpecs);
+        report.changes += step.changes;
+        report.quarantined += step.quarantined;
+        report.plan = step.plan;
+        report.silverVersion = p.silver.version;
+        attempt = 0;
+      } catch (e) {
+        if (!(e instanceof ConcurrentModificationError) || ++attempt > 10) throw e;
+        // another silver process (or compaction) committed first: start again from what it did
+        await p.silver.refresh();
+      }
+    }
+    if (this.opts.compaction) {
+      await compactIfNeeded(p.silver, p.silverPath, this.opts.compaction).catch((e: Error) => {
+        if (!(e instanceof ConcurrentModificationError)) throw e;
+      });
+      await p.silver.refresh();
+    }
+    return report;
+  }
+
+  private async applyStep(p: Pair, applied: number, keyColumns: string[], sourceSpecs: ColumnSpec[]): Promise<{ changes: number; quarantined: number; plan: Plan['counts'] }> {
+    const silver = p.silver!;
+    const commits = await p.bronze.changesSince(applied);
+    // whole bronze commits, up to the row budget (at least one)
+    const files: Add[] = [];
+    let target = applied;
+    let budget = 0;
+    for (const c of commits) {
+      const rows = c.added.reduce((n, a) => n + recordsOf(a), 0);
+      if (target > applied && budget + rows > this.opts.maxBatchRows) break;
+      if (c.removedPaths.length) {
+        throw new UserError(`bronze table ${p.bronzePath} version ${c.version} (${c.operation ?? 'an operation'}) removed rows; silver reads bronze as an append-only change log`, {
+          where: `${this.opts.lakeRoot}/${p.bronzePath}`,
+          fix: 'restore bronze to the last version before it (bronze is append-only), or rebuild silver from bronze by removing the silver table',
+        });
+      }
+      files.push(...c.added);
+      budget += rows;
+      target = c.version;
+    }
+    const rows: Row[] = [];
+    for (const add of files) for (const r of await p.bronze.readAdded(add)) rows.push(r);
+    rows.sort(byPosition);
+
+    const outcome = await this.gate.check(p.name, rows, keyColumns);
+    if (outcome.failure) {
+      throw new UserError(`quality rule "${outcome.failure.rule}" failed on ${p.name}: ${outcome.failure.message}`, {
+        where: `${p.bronzePath} versions ${applied + 1}..${target}`,
+        fix: 'fix the source rows or the rule, then start silver again: it resumes at this batch and loses nothing',
+      });
+    }
+    await outcome.record(target);
+
+    const now = new Date();
+    const plan = planChanges({ rows: outcome.passed, keyColumns, sourceColumns: sourceSpecs.map((c) => c.name) }, now);
+    const txn = [{ appId: p.bronzePath, version: target }];
+    const columns = [...sourceSpecs, ...SILVER_METADATA];
+    const upserts = [...plan.upserts.values()];
+    if (plan.truncate) {
+      await silver.overwrite(upserts, { txn, columns });
+    } else if (upserts.length || plan.deletes.size) {
+      const deletes = [...plan.deletes.values()].map((d) => {
+        const row: Row = { _op: 'd' };
+        for (const k of keyColumns) row[k] = d[k];
+        return row;
+      });
+      await silver.merge([...upserts, ...deletes], {
+        keys: keyColumns,
+        isDelete: (r) => r._op === 'd',
+        columns,
+        txn,
+        combine: (current, next) => {
+          // a change older than the row silver holds (a replay from before a restore) is ignored
+          if (typeof current._position === 'string' && typeof next._position === 'string' && current._position >= next._position) return null;
+          const missing = plan.toasted.get(keyOf(next, keyColumns));
+          if (!missing) return next;
+          const out = { ...next };
+          for (const c of missing) out[c] = current[c];
+          return out;
+        },
+      });
+    } else {
+      await silver.append([], { txn, columns }); // progress only: these bronze commits changed nothing here
+    }
+    const after = Date.now();
+    for (const r of outcome.passed) {
+      const ts = r._source_ts;
+      if (ts instanceof Date) metrics.silverCommitToSilverSeconds.observe(Math.max(0, after - ts.getTime()) / 1000);
+    }
+    const c = plan.counts;
+    metrics.silverRowsTotal.inc({ table: p.name, action: 'insert' }, c.inserts);
+    metrics.silverRowsTotal.inc({ table: p.name, action: 'update' }, c.updates);
+    metrics.silverRowsTotal.inc({ table: p.name, action: 'delete' }, c.deletes);
+    metrics.silverRowsTotal.inc({ table: p.name, action: 'truncate' }, c.truncates);
+    metrics.deltaCommitsTotal.inc({ table: p.silverPath, operation: plan.truncate ? 'WRITE' : 'MERGE' });
+    metrics.deltaTableVersion.set({ table: p.silverPath }, silver.version);
+    metrics.deltaTableVersion.set({ table: p.bronzePath }, p.bronze.version);
+    log.debug('applied bronze to silver', { table: p.name, bronze: target, silver: silver.version, changes: rows.length });
+    return { changes: rows.length, quarantined: rows.length - outcome.passed.length, plan: c };
+  }
+}
+
+function recordsOf(add: Add): number {
+  try {
+    const n = add.stats ? (JSON.parse(add.stats) as { numRecords?: number }).numRecords : undefined;
+    return typeof n === 'number' ? n : 1000;
+  } catch {
+    return 1000;
+  }
+}
+
+export function primaryKeyOf(bronze: DeltaTable, where: string): string[] {
+  const raw = bronze.metadata.configuration?.[PRIMARY_KEY_PROPERTY];
+  let keys: unknown;
+  try {
+    keys = raw ? JSON.parse(raw) : undefined;
+  } catch {
+    keys = undefined;
+  }
+  if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string')) {
+    throw new UserError(`bronze table ${where} does not record its primary key (table property ${PRIMARY_KEY_PROPERTY})`, {
+      where,
+      fix: `set it, e.g. in the table's metaData configuration: "${PRIMARY_KEY_PROPERTY}": "[\\"id\\"]", or let lakehouse bronze create the table`,
+    });
+  }
+  return keys as string[];
+}
