@@ -173,6 +173,12 @@ export const OPTIONS = [
     doc: 'Length of the time windows of match_crowd (aligned on the clock in UTC); a window holds the latest reading of each gate so far.' },
   { key: 'gold.compactMinFiles', env: 'GOLD_COMPACT_MIN_FILES', kind: 'int', default: 32, min: 2, max: 100000,
     doc: "A gold table is compacted (OPTIMIZE, which streaming readers skip) once it has this many files under 8 MiB: each refresh adds a small file." },
+  { key: 'quality.rulesDir', env: 'QUALITY_RULES_DIR', kind: 'string', default: '',
+    doc: "Folder of the quality rules: per source table <schema>.<table>.schema.json (JSON Schema) and <schema>.<table>.expectations.json (see docs/quality.md); empty means the project's quality/rules." },
+  { key: 'quality.failOnMissingRules', env: 'QUALITY_FAIL_ON_MISSING_RULES', kind: 'bool', default: false,
+    doc: 'A captured table without rules stops the silver stage (true) or goes to silver unchecked with a warning (false).' },
+  { key: 'quality.reportDir', env: 'QUALITY_REPORT_DIR', kind: 'string', default: './quality-report',
+    doc: 'Folder `lakehouse quality report` writes its HTML report to (index.html), unless --out is given.' },
 ] as const satisfies readonly OptionSpec[];
 
 type Spec = (typeof OPTIONS)[number];

@@ -171,6 +171,39 @@ export const consumerLagMessages = new client.Gauge({
   registers: [registry],
 });
 
+// ---- quality gate (quality/) -----------------------------------------------------------------
+export const qualityEvaluatedTotal = new client.Counter({
+  name: 'lakehouse_quality_evaluated_total',
+  help: 'Records (or windows, for row count and freshness rules) a quality rule evaluated, by table and rule',
+  labelNames: ['table', 'rule'] as const,
+  registers: [registry],
+});
+export const qualityFailedTotal = new client.Counter({
+  name: 'lakehouse_quality_failed_total',
+  help: 'Records (or windows) that broke a quality rule, by table and rule, whatever the rule\'s action',
+  labelNames: ['table', 'rule'] as const,
+  registers: [registry],
+});
+export const qualityQuarantinedTotal = new client.Counter({
+  name: 'lakehouse_quality_quarantined_total',
+  help: 'Records kept out of silver and sent to quarantine, by table and the first rule they broke',
+  labelNames: ['table', 'rule'] as const,
+  registers: [registry],
+});
+export const qualityStopsTotal = new client.Counter({
+  name: 'lakehouse_quality_stops_total',
+  help: "Batches a 'fail' rule stopped (the stage stops without committing them), by table and rule",
+  labelNames: ['table', 'rule'] as const,
+  registers: [registry],
+});
+export const qualityCheckSeconds = new client.Histogram({
+  name: 'lakehouse_quality_check_seconds',
+  help: 'Time the quality gate took to check one batch of a table',
+  labelNames: ['table'] as const,
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+  registers: [registry],
+});
+
 // ---- shared -----------------------------------------------------------------------------------
 export const errorsTotal = new client.Counter({
   name: 'lakehouse_errors_total',
