@@ -10,10 +10,11 @@ import { cdcCommand } from '../cdc/command.js';
 import { generateCommand } from '../demo/command.js';
 import { notifyCommand } from '../notifier/command.js';
 import { tableCommand } from '../lake/command.js';
+import { qualityCommand } from '../quality/command.js';
 import { bronzeCommand } from '../lake/bronze/command.js';
 import { silverCommand } from '../lake/silver/command.js';
 
-export const commands: Command[] = [stackCommand, cdcCommand, bronzeCommand, silverCommand, generateCommand, notifyCommand, tableCommand, configCommand];
+export const commands: Command[] = [stackCommand, cdcCommand, bronzeCommand, silverCommand, generateCommand, notifyCommand, tableCommand, qualityCommand, configCommand];
 
 const root: Command = {
   name: 'lakehouse',

@@ -8,6 +8,7 @@ import {
   BUSINESS_UNITS, COMMENTS, COMMUTE_MODES, FIRST_NAMES, GATES, GROUPS, LAST_NAMES, SPORT_PROFILE, SPORTS, STADIUMS, STREETS, TOWNS,
   type CommuteMode, type Sport, type Stage,
 } from './reference-data.js';
+import { BAD_ROW_KINDS, BAD_ROW_TABLE, makeBadActivity, makeZeroSalaryEmployee, type BadRowKind } from './bad-rows.js';
 
 export const DEMO_DDL = `
 create table if not exists employees (
@@ -329,19 +330,26 @@ export interface LiveOptions {
   durationS: number;
   seed: number;
   signal?: { stopped: boolean };
+  /** Share of live rows (0 to 1) replaced by a bad row of a random kind (demo/bad-rows.ts). */
+  badRate?: number;
 }
 
 /** Inserts new activities (four in five rows) and crowd readings at `rate` rows/s for `durationS`. */
-export async function insertLive(client: pg.Client, o: LiveOptions): Promise<{ activities: number; crowdReadings: number }> {
+export async function insertLive(client: pg.Client, o: LiveOptions): Promise<{ activities: number; crowdReadings: number; employees: number; bad: Partial<Record<BadRowKind, number>> }> {
   const r = rng(o.seed ^ 0x5eed);
-  const employees = (await client.query<Employee>('select employee_id, declared_sport from employees')).rows;
+  // Bad rows draw from their own sequence, so they never shift the good rows of a seed.
+  const rBad = rng(o.seed ^ 0xbad);
+  const badRate = o.badRate ?? 0;
+  // An employee a bad row made (paid nothing) is not given activities: they would be bad too.
+  const employees = (await client.query<Employee>('select employee_id, declared_sport from employees where gross_salary > 0')).rows;
+  let nextEmployeeId = Math.max(100000, Number((await client.query<{ n: string }>('select coalesce(max(employee_id), 0) + 1 as n from employees')).rows[0]!.n));
   const matchIds = (await client.query<{ match_id: number }>('select match_id from matches')).rows.map((m) => m.match_id);
   if (employees.length === 0) throw new Error('no employees: run lakehouse generate without --live-only first');
   const total = Math.round(o.rate * o.durationS);
   const bar = progress('generate', total);
   const started = Date.now();
   let done = 0;
-  const counts = { activities: 0, crowdReadings: 0 };
+  const counts = { activities: 0, crowdReadings: 0, employees: 0, bad: {} as Partial<Record<BadRowKind, number>> };
   while (done < total && !o.signal?.stopped) {
     const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * o.rate));
     if (due <= done) {
@@ -351,8 +359,14 @@ export async function insertLive(client: pg.Client, o: LiveOptions): Promise<{ a
     const n = due - done;
     const acts: Activity[] = [];
     const reads: CrowdReading[] = [];
+    const hires: Employee[] = [];
     for (let i = 0; i < n; i++) {
-      if (r() < 0.8 || matchIds.length === 0) {
+      if (badRate > 0 && rBad() < badRate) {
+        const kind = BAD_ROW_KINDS[Math.floor(rBad() * BAD_ROW_KINDS.length)]!;
+        counts.bad[kind] = (counts.bad[kind] ?? 0) + 1;
+        if (BAD_ROW_TABLE[kind] === 'employees') hires.push(makeZeroSalaryEmployee(rBad, nextEmployeeId++));
+        else acts.push(makeBadActivity(rBad, kind as Exclude<BadRowKind, 'zero_salary'>, pick(rBad, employees).employee_id, new Date()));
+      } else if (r() < 0.8 || matchIds.length === 0) {
         const e = pick(r, employees);
         const a = makeActivity(r, e as Employee, new Date());
         // A live activity has just ended: it started elapsed_s ago.
@@ -363,10 +377,12 @@ export async function insertLive(client: pg.Client, o: LiveOptions): Promise<{ a
         reads.push({ match_id: m, read_at: new Date().toISOString(), gate: pick(r, GATES), people_counted: int(r, 0, 20000), ticket_scans: int(r, 0, 19000), weather_risk: r().toFixed(3) });
       }
     }
+    await insertRows(client, 'employees', hires as unknown as Record<string, unknown>[], EMPLOYEE_TYPES);
     await insertRows(client, 'activities', acts as unknown as Record<string, unknown>[], ACTIVITY_TYPES);
     await insertRows(client, 'crowd_readings', reads as unknown as Record<string, unknown>[], READING_TYPES);
     counts.activities += acts.length;
     counts.crowdReadings += reads.length;
+    counts.employees += hires.length;
     done += n;
     bar.update(done);
   }

@@ -39,6 +39,7 @@ function schemaMessage(e: ErrorObject): string {
   const at = e.instancePath || '(record)';
   const p = e.params as Record<string, unknown>;
   if (e.keyword === 'enum') return `${at} ${e.message}: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+  if (e.keyword === 'type' && Array.isArray(p.type)) return `${at} must be ${(p.type as string[]).join(' or ')}`;
   if (e.keyword === 'additionalProperties') return `${at} has unknown column ${JSON.stringify(p.additionalProperty)}`;
   return `${at} ${e.message}`;
 }

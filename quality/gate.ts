@@ -132,7 +132,7 @@ export class QualityGate {
       if (!h) passed.push(records[i]!);
       else {
         const [first, ...others] = h;
-        const also = others.length ? `; also ${others.map((o) => `${o.rule}: ${o.message}`).join('; ')}` : '';
+        const also = others.map((o) => `; also ${o.rule}: ${o.message}`).join('');
         quarantined.push({ record: records[i]!, rule: first!.rule, message: `${first!.message}${also}` });
       }
     }

@@ -3,6 +3,7 @@
 // nothing that fails is lost. Written once per silver batch: the batch's txn makes a replay a no-op.
 
 import { DeltaTable, type ColumnSpec } from '../lake/index.js';
+import { layerPath, splitTableName } from '../lake/layers.js';
 import type { QuarantineEntry } from './types.js';
 import { lakeJson } from './values.js';
 
@@ -19,9 +20,10 @@ export const QUARANTINE_COLUMNS: ColumnSpec[] = [
   { name: 'quarantined_at', type: 'timestamp', nullable: false },
 ];
 
+/** quarantine/<schema>/<table>, named as bronze and silver name theirs (lake/layers.ts). */
 export function quarantinePath(table: string): string {
-  const [schema, name] = table.split('.', 2);
-  return name === undefined ? `quarantine/public/${schema}` : `quarantine/${schema}/${name}`;
+  const { schema, table: name } = splitTableName(table);
+  return layerPath('quarantine', schema, name);
 }
 
 export interface Txn {

@@ -76,8 +76,9 @@ function describeError(e: ErrorObject): { path: string; reason: string } {
     const known = (RULES_FILE_SCHEMA.properties.expectations.items.oneOf as ReadonlyArray<{ properties: { type: { const: string } } }>).map((b) => b.properties.type.const);
     return { path: `${path}.type`, reason: `expectation type ${JSON.stringify(p.tagValue)} is not one of ${known.join(', ')}` };
   }
-  if (e.keyword === 'enum') return { path, reason: `${e.message}: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
-  return { path, reason: e.message ?? e.keyword };
+  if (e.keyword === 'enum') return { path, reason: `${/\.([A-Za-z_$][\w$]*)$/.exec(path)?.[1] ?? 'the value'} ${e.message}: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+  const field = /\.([A-Za-z_$][\w$]*)$/.exec(path)?.[1];
+  return { path, reason: field ? `${field} ${e.message}` : e.message ?? e.keyword };
 }
 
 function checkRulesFile(file: string, data: unknown): RulesFile {

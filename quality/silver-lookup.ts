@@ -5,12 +5,13 @@
 
 import { UserError } from '../common/errors.js';
 import { DeltaTable, type Filter } from '../lake/index.js';
+import { layerPath, splitTableName } from '../lake/layers.js';
 import type { GateContext } from './types.js';
 import { keyString, recordKeyString } from './values.js';
 
 export function silverPath(table: string): string {
-  const [schema, name] = table.split('.', 2);
-  return name === undefined ? `silver/public/${schema}` : `silver/${schema}/${name}`;
+  const { schema, table: name } = splitTableName(table);
+  return layerPath('silver', schema, name);
 }
 
 // Above this many values the 'in' filter costs more (each row against each value) than it skips.
