@@ -1,0 +1,108 @@
+// A full recomputation: every gold table rebuilt from silver as it is now. The small tables are
+// loaded whole; activities are streamed from silver, enriched and written to gold data files as
+// they come (about 100,000 rows per file), so memory stays flat over a million activities. Each
+// gold table is then replaced in one commit that records the silver versions it covers.
+
+import { progress } from '../../common/progress.js';
+import type { Add, DeltaTable, Row } from '../index.js';
+import { ACTIVITIES_ENRICHED, enrichActivity } from './activities-enriched.js';
+import { EMPLOYEE_BENEFITS, employeeBenefits } from './employee-benefits.js';
+import { writeGoldFiles } from './gold-writer.js';
+import { declarationFlag, HR_DECLARATION_FLAGS } from './hr-declaration-flags.js';
+import { existing, kpiRow } from './incremental.js';
+import { KPIS } from './kpis.js';
+import { MATCH_CROWD } from './match-crowd.js';
+import type { MatchMemory } from './match-memory.js';
+import type { GoldRules } from './rules.js';
+import { idKey, SILVER_COLUMNS, toActivity, toEmployee, toMatch, toReading, toStadium, type SilverTable } from './silver-inputs.js';
+import { SilverState } from './silver-state.js';
+
+const ROWS_PER_FILE = 100_000;
+
+export type SilverSnapshot = Partial<Record<SilverTable, DeltaTable>>;
+
+/** Loads the state from silver: the small tables whole, activities as counts only. */
+export async function loadState(silver: SilverSnapshot, rules: GoldRules, withActivities = true): Promise<SilverState> {
+  const state = new SilverState(rules.calendar);
+  for await (const r of rowsOf(silver.employees, SILVER_COLUMNS.employees)) state.employees.set(idKey(r.employee_id), toEmployee(r));
+  for await (const r of rowsOf(silver.stadiums, SILVER_COLUMNS.stadiums)) state.stadiums.set(idKey(r.stadium_id), toStadium(r));
+  for await (const r of rowsOf(silver.matches, SILVER_COLUMNS.matches)) state.matches.set(idKey(r.match_id), toMatch(r));
+  for await (const r of rowsOf(silver.crowd_readings, SILVER_COLUMNS.crowd_readings)) state.putReading(toReading(r), 1);
+  if (withActivities) for await (const r of rowsOf(silver.activities, ['activity_id', 'employee_id', 'start_time'])) state.countActivity(toActivity(r), 1);
+  return state;
+}
+
+async function* rowsOf(table: DeltaTable | undefined, columns: readonly string[]): AsyncGenerator<Row> {
+  if (!table) return;
+  for await (const batch of table.scan({ columns: existing(table, columns) })) yield* batch;
+}
+
+export interface FullResult {
+  state: SilverState;
+  /** Data files per model, written and not yet committed. */
+  files: Map<string, Add[]>;
+  rows: Map<string, number>;
+}
+
+/** Computes every model from silver and writes its data files into the gold tables' folders. */
+export async function recomputeAll(silver: SilverSnapshot, gold: Map<string, DeltaTable>, matches: MatchMemory, rules: GoldRules): Promise<FullResult> {
+  const state = await loadState(silver, rules, false);
+  const files = new Map<string, Add[]>();
+  const rows = new Map<string, number>();
+  const write = async (model: string, out: Row[]) => {
+    const adds = await writeGoldFiles(gold.get(model)!, out);
+    files.set(model, [...(files.get(model) ?? []), ...adds]);
+    rows.set(model, (rows.get(model) ?? 0) + out.length);
+  };
+
+  const total = silver.activities ? silver.activities.files().reduce((n, a) => n + numRecords(a), 0) : 0;
+  const bar = progress('gold: activities', total);
+  let seen = 0;
+  let buffer: Row[] = [];
+  files.set(ACTIVITIES_ENRICHED.name, []);
+  if (silver.activities) {
+    for await (const batch of silver.activities.scan({ columns: existing(silver.activities, SILVER_COLUMNS.activities) })) {
+      for (const r of batch) {
+        const a = toActivity(r);
+        state.countActivity(a, 1);
+        const row = enrichActivity(a, state.employees.get(idKey(a.employee_id)), state.calendar);
+        if (row) buffer.push(row);
+      }
+      seen += batch.length;
+      bar.update(seen);
+      if (buffer.length >= ROWS_PER_FILE) {
+        await write(ACTIVITIES_ENRICHED.name, byActivityId(buffer));
+        buffer = [];
+      }
+    }
+  }
+  if (buffer.length) await write(ACTIVITIES_ENRICHED.name, byActivityId(buffer));
+  bar.finish(`${seen.toLocaleString('en')} activities`);
+
+  const years = state.activityYears();
+  const benefits: Row[] = [];
+  const flags: Row[] = [];
+  for (const [k, e] of state.employees) {
+    for (const r of employeeBenefits(e, years, (y) => state.countInYear(k, y), rules)) benefits.push(r);
+    const flag = declarationFlag(e, rules);
+    if (flag) flags.push(flag);
+  }
+  await write(EMPLOYEE_BENEFITS.name, benefits);
+  await write(HR_DECLARATION_FLAGS.name, flags);
+  await write(MATCH_CROWD.name, matches.recomputeAll(state, rules));
+  await write(KPIS.name, [kpiRow(state, matches, rules)]);
+  return { state, files, rows };
+}
+
+/** Sorted by key, so that each file's min/max statistics let a merge skip it. */
+function byActivityId(rows: Row[]): Row[] {
+  return rows.sort((a, b) => ((a.activity_id as bigint) < (b.activity_id as bigint) ? -1 : 1));
+}
+
+function numRecords(add: Add): number {
+  try {
+    return Number((JSON.parse(add.stats ?? '{}') as { numRecords?: number }).numRecords ?? 0);
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,77 @@
+// The business rules' parameters, read once from the gold.* options (common/config.ts) and
+// checked, so that a wrong value stops the program with the option's name instead of producing
+// wrong figures.
+
+import { UserError } from '../../common/errors.js';
+import type { Config } from '../../common/config.js';
+import { Calendar } from './calendar.js';
+import { decimalOption, type Decimal } from './decimal.js';
+
+export interface GoldRules {
+  calendar: Calendar;
+  /** Percent of the gross annual salary, exact. */
+  bonusRatePercent: Decimal;
+  walkRunModes: ReadonlySet<string>;
+  walkRunLimitKm: Decimal;
+  bikeModes: ReadonlySet<string>;
+  bikeLimitKm: Decimal;
+  wellnessDays: number;
+  wellnessMinActivities: number;
+  stageImportance: ReadonlyMap<string, number>;
+  riskWeights: { fill: number; importance: number; weather: number };
+  riskMediumFrom: number;
+  riskHighFrom: number;
+  crowdWindowMs: number;
+}
+
+export function goldRules(config: Config): GoldRules {
+  const g = config.gold;
+  const num = (key: string, text: string, min = 0, max = 1): number => {
+    decimalOption(key, text, { min, max });
+    return Number(text);
+  };
+  const medium = num('gold.riskMediumFrom', g.riskMediumFrom, 0, 10);
+  const high = num('gold.riskHighFrom', g.riskHighFrom, 0, 10);
+  if (high < medium) {
+    throw new UserError(`gold.riskHighFrom (${high}) is below gold.riskMediumFrom (${medium})`, { fix: 'make the high threshold at least the medium one' });
+  }
+  const walk = new Set(g.walkRunModes.map((m) => m.trim()));
+  const bike = new Set(g.bikeModes.map((m) => m.trim()));
+  for (const m of walk) {
+    if (bike.has(m)) throw new UserError(`commute mode "${m}" is in both gold.walkRunModes and gold.bikeModes`, { fix: 'list each sporting mode once' });
+  }
+  return {
+    calendar: new Calendar(g.timeZone),
+    bonusRatePercent: decimalOption('gold.bonusRatePercent', g.bonusRatePercent, { min: 0, max: 100 }),
+    walkRunModes: walk,
+    walkRunLimitKm: decimalOption('gold.walkRunLimitKm', g.walkRunLimitKm, { min: 0 }),
+    bikeModes: bike,
+    bikeLimitKm: decimalOption('gold.bikeLimitKm', g.bikeLimitKm, { min: 0 }),
+    wellnessDays: g.wellnessDays,
+    wellnessMinActivities: g.wellnessMinActivities,
+    stageImportance: parseStageImportance(g.stageImportance),
+    riskWeights: {
+      fill: num('gold.riskWeightFill', g.riskWeightFill),
+      importance: num('gold.riskWeightImportance', g.riskWeightImportance),
+      weather: num('gold.riskWeightWeather', g.riskWeightWeather),
+    },
+    riskMediumFrom: medium,
+    riskHighFrom: high,
+    crowdWindowMs: g.crowdWindowMinutes * 60_000,
+  };
+}
+
+function parseStageImportance(entries: string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const entry of entries) {
+    const m = /^\s*([^=\s][^=]*?)\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*$/.exec(entry);
+    const score = m ? Number(m[2]) : NaN;
+    if (!m || !(score >= 0 && score <= 1)) {
+      throw new UserError(`gold.stageImportance entry ${JSON.stringify(entry)} is not stage=score with a score from 0 to 1`, {
+        fix: 'write entries such as final=1,semi_final=0.8 (GOLD_STAGE_IMPORTANCE is comma-separated)',
+      });
+    }
+    out.set(m[1]!, score);
+  }
+  return out;
+}
