@@ -13,8 +13,9 @@ import { tableCommand } from '../lake/command.js';
 import { qualityCommand } from '../quality/command.js';
 import { bronzeCommand } from '../lake/bronze/command.js';
 import { silverCommand } from '../lake/silver/command.js';
+import { goldCommand } from '../lake/gold/command.js';
 
-export const commands: Command[] = [stackCommand, cdcCommand, bronzeCommand, silverCommand, generateCommand, notifyCommand, tableCommand, qualityCommand, configCommand];
+export const commands: Command[] = [stackCommand, cdcCommand, bronzeCommand, silverCommand, goldCommand, generateCommand, notifyCommand, tableCommand, qualityCommand, configCommand];
 
 const root: Command = {
   name: 'lakehouse',

@@ -204,6 +204,50 @@ export const qualityCheckSeconds = new client.Histogram({
   registers: [registry],
 });
 
+// ---- gold (lake/gold) -------------------------------------------------------------------------
+export const goldRows = new client.Gauge({
+  name: 'lakehouse_gold_rows',
+  help: 'Rows in each gold table, by model',
+  labelNames: ['model'] as const,
+  registers: [registry],
+});
+export const goldLastRefreshSeconds = new client.Gauge({
+  name: 'lakehouse_gold_last_refresh_timestamp_seconds',
+  help: 'When each gold table last caught up with silver (Unix time), by model',
+  labelNames: ['model'] as const,
+  registers: [registry],
+});
+export const goldChangeToGoldSeconds = new client.Histogram({
+  name: 'lakehouse_gold_change_to_gold_seconds',
+  help: 'Time from the source commit of a change (silver _source_ts) to the gold commits that include it',
+  buckets: LATENCY_BUCKETS,
+  registers: [registry],
+});
+export const goldRefreshSeconds = new client.Histogram({
+  name: 'lakehouse_gold_refresh_seconds',
+  help: 'Time one gold refresh took, by mode (incremental, full)',
+  labelNames: ['mode'] as const,
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
+  registers: [registry],
+});
+export const goldSilverChangesTotal = new client.Counter({
+  name: 'lakehouse_gold_silver_changes_total',
+  help: 'Silver row changes gold applied, by silver table',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+export const goldRecomputesTotal = new client.Counter({
+  name: 'lakehouse_gold_recomputes_total',
+  help: 'Full recomputations of gold from silver (first start, --full, an interrupted refresh, unreadable silver history)',
+  registers: [registry],
+});
+export const goldSilverVersion = new client.Gauge({
+  name: 'lakehouse_gold_silver_version',
+  help: 'The silver table version gold covers, by silver table path (compare with lakehouse_delta_table_version)',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+
 // ---- shared -----------------------------------------------------------------------------------
 export const errorsTotal = new client.Counter({
   name: 'lakehouse_errors_total',
