@@ -20,6 +20,9 @@ export function bronzeOptions(config: Config): BronzeOptions {
     sessionTimeoutMs: config.bronze.sessionTimeoutMs,
     partitions: config.kafka.partitions,
     replicationFactor: config.kafka.replicationFactor,
+    compaction: config.lake.compactIntervalMs > 0
+      ? { intervalMs: config.lake.compactIntervalMs, minFiles: config.lake.compactMinFiles, targetBytes: config.lake.compactTargetBytes }
+      : undefined,
   };
 }
 

@@ -22,6 +22,8 @@ import { parseEventJson } from '../../contracts/event-json.js';
 import { ConsumerLagProbe } from '../../monitoring/consumer-lag.js';
 import * as metrics from '../../monitoring/metrics.js';
 import { ConcurrentModificationError, DeltaTable, type ColumnSpec, type Row } from '../index.js';
+import { hostname } from 'node:os';
+import { compactIfNeeded, type CompactionPolicy } from '../compaction.js';
 import { layerPath, splitTableName } from '../layers.js';
 import { DeadLetterQueue, type DeadLetter } from './dead-letter.js';
 import { BRONZE_METADATA, BRONZE_PARTITION, bronzeRow, PRIMARY_KEY_PROPERTY, TableShape } from './rows.js';
@@ -42,7 +44,12 @@ export interface BronzeOptions {
   sessionTimeoutMs: number;
   partitions: number;
   replicationFactor: number;
+  /** Small-file compaction of the bronze tables, every `intervalMs` (undefined: none). */
+  compaction?: CompactionPolicy & { intervalMs: number };
 }
+
+/** Names this process in the commitInfo of each commit it makes (engineInfo). */
+const ENGINE = `lakehouse-bronze/${hostname()}:${process.pid}`;
 
 interface Entry {
   offset: bigint;
@@ -132,6 +139,7 @@ export class BronzeWriter {
     await this.syncSubscription();
     this.timers.push(setInterval(() => void this.tick(), 50));
     this.timers.push(setInterval(() => void this.checkNewTopics(), 2000));
+    if (this.opts.compaction) this.timers.push(setInterval(() => void this.compact(), this.opts.compaction.intervalMs));
     this.lag = new ConsumerLagProbe(this.admin, this.opts.groupId, () => [...this.subscribed]);
     this.lag.start();
     this.ready = true;
@@ -233,6 +241,15 @@ export class BronzeWriter {
   private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const table = this.topicTables.get(batch.topic);
     if (!table || batch.messages.length === 0) return;
+    const state = await this.table(table);
+    const ingestedAt = new Date();
+    const entries: Entry[] = [];
+    for (const m of batch.messages) {
+      if (!isRunning() || isStale()) return;
+      entries.push(await this.decode(batch.topic, batch.partition, table, state, m, ingestedAt));
+    }
+    // Into the buffer in one synchronous step: a flush that ran while this batch was decoded has
+    // swapped the buffer, and the batch belongs to the new one.
     const key = `${batch.topic}:${batch.partition}`;
     let buf = this.buffer.get(key);
     if (!buf) {
@@ -241,20 +258,16 @@ export class BronzeWriter {
     }
     // A partition read again from an earlier offset (after a rebalance) replaces what is buffered
     // from that offset on, so the buffer stays one contiguous run per partition.
-    const first = BigInt(batch.messages[0]!.offset);
+    const first = entries[0]!.offset;
     const lastBuffered = buf.entries[buf.entries.length - 1]?.offset;
     if (lastBuffered !== undefined && first <= lastBuffered) {
       const keep = buf.entries.filter((e) => e.offset < first);
       for (const e of buf.entries.slice(keep.length)) this.account(e, -1);
       buf.entries = keep;
     }
-    const state = await this.table(table);
-    const ingestedAt = new Date();
-    for (const m of batch.messages) {
-      if (!isRunning() || isStale()) return;
-      const entry = await this.decode(batch.topic, batch.partition, table, state, m, ingestedAt);
-      buf.entries.push(entry);
-      this.account(entry, 1);
+    for (const e of entries) {
+      buf.entries.push(e);
+      this.account(e, 1);
     }
     await heartbeat();
     // Backpressure without taking the flush lock (a resubscription holds it while it waits for
@@ -447,7 +460,7 @@ export class BronzeWriter {
       const columns: ColumnSpec[] = [];
       for (const s of shapes) for (const c of s.columns) columns.push({ ...c.spec, nullable: true });
       try {
-        const res = await delta.append(rows, { txn, columns });
+        const res = await delta.append(rows, { txn, columns, engineInfo: ENGINE });
         const now = Date.now();
         if (!res.skipped) {
           report.rows += rows.length;
@@ -466,6 +479,25 @@ export class BronzeWriter {
         // another writer committed this partition (or changed the schema): read its txn versions
         await delta.refresh();
       }
+    }
+  }
+
+  private compacting = false;
+
+  /** OPTIMIZE for tables with many small files, beside the appends (it never conflicts with them). */
+  private async compact(): Promise<void> {
+    if (this.compacting || this.stopping || !this.opts.compaction) return;
+    this.compacting = true;
+    try {
+      for (const [name, p] of this.tables) {
+        if (this.stopping) break;
+        const state = await p.catch(() => undefined);
+        if (!state) continue;
+        const fresh = await DeltaTable.open(this.opts.lakeRoot, state.path);
+        await compactIfNeeded(fresh, state.path, this.opts.compaction).catch((e: Error) => log.warn(`compaction of ${name} failed; it is tried again later`, { error: e.message }));
+      }
+    } finally {
+      this.compacting = false;
     }
   }
 
