@@ -24,6 +24,9 @@ export interface TablePlan {
   dependencies: string[];
 }
 
+// Top-level schema keywords that never look at an undeclared column.
+const VIEW_NEUTRAL = new Set(['$schema', '$id', '$comment', 'title', 'description', 'type', 'required', 'properties', 'examples', 'default']);
+
 function kindOf(prop: unknown): ColumnKind {
   if (!prop || typeof prop !== 'object') return 'other';
   const p = prop as { type?: unknown; format?: unknown };
@@ -65,6 +68,8 @@ export function compileTable(files: TableRuleFiles): TablePlan {
   const props = files.schema.properties as Record<string, unknown>;
   const kinds = new Map(Object.entries(props).map(([c, p]) => [c, kindOf(p)]));
   const numeric = new Set([...kinds].filter(([, k]) => k === 'number').map(([c]) => c));
+  const required = (files.schema.required as string[] | undefined) ?? [];
+  const declaredOnly = Object.keys(files.schema).every((k) => VIEW_NEUTRAL.has(k)) && required.every((c) => kinds.has(c));
   const first = schemaRule(files);
   const rules: CompiledRule[] = [first];
   const names = new Set([first.name]);
@@ -110,7 +115,8 @@ export function compileTable(files: TableRuleFiles): TablePlan {
     rules.push(compileExpectation(e, { column, timeColumn, fail, rule, dependencies }));
   });
 
-  return { table: files.table, files, kinds, view: viewBuilder(numeric), rules, dependencies: [...dependencies].filter((t) => t !== files.table) };
+  const view = viewBuilder({ columns: [...kinds.keys()], numeric, dates: files.dateColumns, declaredOnly });
+  return { table: files.table, files, kinds, view, rules, dependencies: [...dependencies].filter((t) => t !== files.table) };
 }
 
 interface Helpers {

@@ -9,6 +9,7 @@ import { DEMO_COLUMNS, demoRecords } from './testing/demo-records.js';
 import { makeActivity, makeEmployees, makeHistory, makeMatches, makeReadings, rng, type Employee } from '../demo/generate.js';
 import { BAD_ROW_KINDS, BAD_ROW_TABLE, makeBadActivity, makeZeroSalaryEmployee, type BadRowKind } from '../demo/bad-rows.js';
 import { GATES, STADIUMS } from '../demo/reference-data.js';
+import { EXPECTED_RULE } from './testing/bad-row-rules.js';
 
 const NOW = new Date();
 const gate = QualityGate.load();
@@ -29,15 +30,6 @@ const ctx: GateContext = {
   lookup: async (table, column, values) => new Set(values.map(String).filter((v) => silver[table]?.[column]?.has(v))),
 };
 
-const EXPECTED_RULE: Record<BadRowKind, { rule: string; message: RegExp }> = {
-  negative_distance: { rule: 'distance_plausible', message: /^distance_m = -\d+ is not above 0$/ },
-  absurd_distance: { rule: 'distance_plausible', message: /^distance_m = \d+ is above 300000$/ },
-  unknown_employee: { rule: 'employee_exists', message: /^employee_id = \d{1,4} has no row in public\.employees \(employee_id\)$/ },
-  end_before_start: { rule: 'ends_after_start', message: /^end_time = "[^"]+" is not > start_time = "[^"]+"$/ },
-  distance_for_climbing: { rule: 'distance_only_for_distance_sports', message: /^distance_m = \d+ is set but sport_type = "Escalade" has none$/ },
-  future_date: { rule: 'start_not_in_future', message: /^start_time = "[^"]+" is above \d{4}-\d\d-\d\dT[\d:.]+Z$/ },
-  zero_salary: { rule: 'schema', message: /^\/gross_salary must be > 0$/ },
-};
 
 function badRecord(kind: BadRowKind): GateRecord {
   const rb = rng(BAD_ROW_KINDS.indexOf(kind) + 100);

@@ -270,3 +270,29 @@ test('metrics: evaluated, failed and quarantined per table and rule, and stops',
   const text = await registry.metrics();
   assert.match(text, /lakehouse_quality_check_seconds_count\{table="shop.orders"\} \d+/);
 });
+
+test('timestamps are checked as the lake holds them (Date) or as text by the date-time format; a bad one is named by its path', async (t) => {
+  const gate = gateWith(t, []);
+  const out = await gate.check('shop.orders', [
+    order(1, { placed_at: new Date('2025-06-01T10:00:00Z'), shipped_at: '2025-06-01T11:00:00+02:00' }),
+    order(2, { placed_at: 'hier soir' }),
+    order(3, { placed_at: new Date(NaN) }),
+    order(4, { placed_at: 1748772000000 }),
+    order(5, { placed_at: null }),
+    order(6, { shipped_at: 12 }),
+  ], ctx());
+  assert.deepEqual(out.passed.map((p) => p.key.order_id), [1n]);
+  assert.deepEqual(out.quarantined.map((q) => q.message), [
+    '/placed_at must match format "date-time"',
+    '/placed_at must be a valid date-time',
+    '/placed_at must be string',
+    '/placed_at must be string',
+    '/shipped_at must be string or null',
+  ]);
+});
+
+test('a schema that forbids undeclared columns sees every column of the row', async (t) => {
+  const gate = gateWith(t, [], { 'shop.orders.schema.json': { ...ORDERS_SCHEMA, additionalProperties: false } });
+  const out = await gate.check('shop.orders', [order(1), order(2, { legacy_flag: true })], ctx());
+  assert.deepEqual(out.quarantined.map((q) => [q.record.key.order_id, q.message]), [[2n, '(record) has unknown column "legacy_flag"']]);
+});

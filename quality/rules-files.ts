@@ -9,6 +9,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { UserError } from '../common/errors.js';
 import { RULES_FILE_SCHEMA, type RulesFile } from './rules-format.js';
+import { addLakeTimestampKeyword, withLakeTimestamps } from './lake-timestamps.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext its namespace carries `default`.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
@@ -19,6 +20,8 @@ export interface TableRuleFiles {
   rulesFile: string;
   schema: Record<string, unknown>;
   validate: ValidateFunction;
+  /** Columns whose Date values the validator takes as they are (lake-timestamps.ts). */
+  dateColumns: Set<string>;
   rules: RulesFile;
 }
 
@@ -108,7 +111,7 @@ function findKey(v: unknown, keyword: string, path = '$'): string | undefined {
   return undefined;
 }
 
-function compileSchema(file: string, schema: unknown): { schema: Record<string, unknown>; validate: ValidateFunction } {
+function compileSchema(file: string, schema: unknown): { schema: Record<string, unknown>; validate: ValidateFunction; dateColumns: Set<string> } {
   if (!schema || typeof schema !== 'object' || Array.isArray(schema)) throw ruleFileError(file, '$', 'a JSON Schema must be an object');
   const s = schema as Record<string, unknown>;
   if (s.type !== 'object' || !s.properties || typeof s.properties !== 'object') {
@@ -120,7 +123,7 @@ function compileSchema(file: string, schema: unknown): { schema: Record<string, 
     throw ruleFileError(file, jsonPath(e.instancePath), `not a valid JSON Schema: ${e.message}${e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : ''}`);
   }
   try {
-    return { schema: s, validate: ajv.compile(s) };
+    ajv.compile(s); // the schema as written, so errors name its own keywords and paths
   } catch (e) {
     const message = (e as Error).message;
     const keyword = /unknown keyword: "([^"]+)"/.exec(message);
@@ -129,6 +132,10 @@ function compileSchema(file: string, schema: unknown): { schema: Record<string, 
     if (format) throw ruleFileError(file, `${jsonPath(format[2]!)}.format`, `unknown format "${format[1]}"`, 'use a format ajv-formats knows (date, date-time, time, email, uri, uuid, ...)');
     throw ruleFileError(file, undefined, message);
   }
+  const fast = withLakeTimestamps(s);
+  const runtime = newAjv();
+  addLakeTimestampKeyword(runtime);
+  return { schema: s, validate: runtime.compile(fast.schema), dateColumns: fast.dateColumns };
 }
 
 /** Reads every table's pair of files in `dir`. */
@@ -156,9 +163,9 @@ export function readRulesDir(dir: string): TableRuleFiles[] {
       const missing = join(root, `${table}${files.schema ? RULES_SUFFIX : SCHEMA_SUFFIX}`);
       throw ruleFileError(missing, undefined, `table ${table} needs both a JSON Schema and an expectations file; this one is missing`, `create ${missing} (an expectations file may hold "expectations": [])`);
     }
-    const { schema, validate } = compileSchema(files.schema, readJsonFile(files.schema));
+    const { schema, validate, dateColumns } = compileSchema(files.schema, readJsonFile(files.schema));
     const rules = checkRulesFile(files.rules, readJsonFile(files.rules));
-    out.push({ table, schemaFile: files.schema, rulesFile: files.rules, schema, validate, rules });
+    out.push({ table, schemaFile: files.schema, rulesFile: files.rules, schema, validate, dateColumns, rules });
   }
   return out;
 }

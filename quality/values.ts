@@ -3,22 +3,41 @@
 // a lossless JSON text for the quarantine's copy of a record, and the canonical text of a value
 // that lookups into silver compare by.
 
-/** Turns a row into what its JSON Schema validates; `numeric` names the properties declared number/integer. */
+/** Turns a row into what its JSON Schema validates. */
 export type ViewBuilder = (row: Record<string, unknown>) => Record<string, unknown>;
 
 const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-export function viewBuilder(numeric: ReadonlySet<string>): ViewBuilder {
+const plain = (v: unknown): unknown =>
+  v === null || v === undefined || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : jsonValue(v);
+// a decimal column's exact text becomes a number only where the schema expects one, so text
+// where a number belongs (whatever produced it) still fails the schema
+const numeric = (v: unknown): unknown => (typeof v === 'string' ? (DECIMAL_TEXT.test(v) ? Number(v) : v) : plain(v));
+// validated as a Date by the lake-timestamps keyword
+const date = (v: unknown): unknown => (v instanceof Date ? v : plain(v));
+
+export interface ViewSpec {
+  /** The schema's properties, in order. */
+  columns: string[];
+  numeric: ReadonlySet<string>;
+  dates: ReadonlySet<string>;
+  /** The schema looks at no column it does not declare: the view may leave the others out. */
+  declaredOnly: boolean;
+}
+
+export function viewBuilder(spec: ViewSpec): ViewBuilder {
+  const convert = (c: string) => (spec.dates.has(c) ? date : spec.numeric.has(c) ? numeric : plain);
+  if (spec.declaredOnly) {
+    // One object literal per row: a fixed shape V8 builds far faster than a copy loop. Keys come
+    // from the rule file and are embedded with JSON.stringify, so they cannot break the source.
+    const body = spec.columns.map((c, i) => `${JSON.stringify(c)}: f${i}(row[${JSON.stringify(c)}])`).join(', ');
+    const make = new Function(...spec.columns.map((_, i) => `f${i}`), `return function view(row) { return { ${body} }; };`) as (...f: unknown[]) => ViewBuilder;
+    return make(...spec.columns.map(convert));
+  }
+  const byColumn = new Map(spec.columns.map((c) => [c, convert(c)]));
   return (row) => {
     const out: Record<string, unknown> = {};
-    for (const k in row) {
-      const v = row[k];
-      // a decimal column's exact text becomes a number only where the schema expects one, so
-      // text where a number belongs (whatever produced it) still fails the schema
-      if (typeof v === 'string') out[k] = numeric.has(k) && DECIMAL_TEXT.test(v) ? Number(v) : v;
-      else if (v === null || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
-      else out[k] = jsonValue(v);
-    }
+    for (const k in row) out[k] = (byColumn.get(k) ?? plain)(row[k]);
     return out;
   };
 }

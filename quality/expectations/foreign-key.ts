@@ -16,22 +16,29 @@ export function foreignKey(column: string, refTable: string, refColumn: string):
         if (v !== null && v !== undefined) known.add(keyString(v));
       }
     }
-    const keys: string[] = new Array(records.length);
+    // distinct values first: a batch repeats few keys many times (an employee's activities)
+    const status = new Map<unknown, boolean>();
     const wanted = new Map<string, unknown>();
     let evaluated = 0;
     for (const i of selected) {
       const v = records[i]!.row[column];
       if (v === null || v === undefined) continue;
       evaluated++;
+      const id = typeof v === 'object' ? keyString(v) : v;
+      if (status.has(id)) continue;
       const k = keyString(v);
-      keys[i] = k;
-      if (!known.has(k) && !wanted.has(k)) wanted.set(k, v);
+      const ok = known.has(k);
+      status.set(id, ok);
+      if (!ok) wanted.set(k, v);
     }
-    const found = wanted.size > 0 ? await batch.ctx.lookup(refTable, refColumn, [...wanted.values()]) : new Set<string>();
+    if (wanted.size > 0) {
+      const found = await batch.ctx.lookup(refTable, refColumn, [...wanted.values()]);
+      for (const [k, v] of wanted) if (found.has(k)) status.set(typeof v === 'object' ? k : v, true);
+    }
     const failures: Evaluation['failures'] = [];
     for (const i of selected) {
-      const k = keys[i];
-      if (k === undefined || known.has(k) || found.has(k)) continue;
+      const v = records[i]!.row[column];
+      if (v === null || v === undefined || status.get(typeof v === 'object' ? keyString(v) : v)) continue;
       failures.push({ index: i, message: `${column} = ${show(batch.views[i]![column])} has no row in ${refTable} (${refColumn})` });
     }
     return { evaluated, failures };

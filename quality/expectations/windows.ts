@@ -11,16 +11,31 @@ import type { Batch, Evaluation } from '../types.js';
 // A window span wider than this is only judged on its non-empty windows (history loads span years).
 const MAX_WINDOWS_PER_GROUP = 100_000;
 
-function groupOf(groupBy: string[] | undefined): (row: Record<string, unknown>) => string {
+/** A record's group: its raw value for one column (a cheap Map key), joined texts for several. */
+function groupOf(groupBy: string[] | undefined): (row: Record<string, unknown>) => unknown {
   if (!groupBy?.length) return () => '';
-  return (row) => groupBy.map((c) => `${c}=${keyString(row[c] ?? null)}`).join(',');
+  if (groupBy.length === 1) {
+    const c = groupBy[0]!;
+    return (row) => {
+      const v = row[c] ?? null;
+      return typeof v === 'object' && v !== null ? keyString(v) : v;
+    };
+  }
+  return (row) => groupBy.map((c) => keyString(row[c] ?? null)).join('\u0001');
+}
+
+/** How a group reads in a message and in sample keys. */
+function groupLabel(groupBy: string[] | undefined, g: unknown): string {
+  if (!groupBy?.length) return '';
+  const parts = groupBy.length === 1 ? [keyString(g)] : String(g).split('\u0001');
+  return groupBy.map((c, i) => `${c}=${parts[i]}`).join(',');
 }
 
 export function rowCount(o: { column?: string; windowMs?: number; groupBy?: string[]; min?: number; max?: number }): (batch: Batch) => Evaluation {
   const group = groupOf(o.groupBy);
   return (batch) => {
     // group → window index → count
-    const counts = new Map<string, Map<number, number>>();
+    const counts = new Map<unknown, Map<number, number>>();
     for (const i of batch.selected) {
       let w = 0;
       if (o.column) {
@@ -35,7 +50,8 @@ export function rowCount(o: { column?: string; windowMs?: number; groupBy?: stri
     }
     let evaluated = 0;
     const groups: NonNullable<Evaluation['groups']> = [];
-    const label = (g: string, w: number) => {
+    const label = (group: unknown, w: number) => {
+      const g = groupLabel(o.groupBy, group);
       const at = o.column && o.windowMs ? `${new Date(w * o.windowMs).toISOString()} +${o.windowMs / 60_000} min` : 'batch';
       return g ? `${g} @ ${at}` : at;
     };
@@ -59,7 +75,7 @@ export function rowCount(o: { column?: string; windowMs?: number; groupBy?: stri
 export function freshness(o: { column: string; maxAgeMs: number; groupBy?: string[] }): (batch: Batch) => Evaluation {
   const group = groupOf(o.groupBy);
   return (batch) => {
-    const newest = new Map<string, number>();
+    const newest = new Map<unknown, number>();
     for (const i of batch.selected) {
       const t = timeOf(batch.views[i]![o.column]);
       if (t === undefined) continue;
@@ -67,7 +83,8 @@ export function freshness(o: { column: string; maxAgeMs: number; groupBy?: strin
       if (!(t <= (newest.get(g) ?? -Infinity))) newest.set(g, t);
     }
     const groups: NonNullable<Evaluation['groups']> = [];
-    for (const [g, t] of newest) {
+    for (const [group, t] of newest) {
+      const g = groupLabel(o.groupBy, group);
       const age = batch.now - t;
       if (age > o.maxAgeMs) {
         const key = g || 'batch';

@@ -47,7 +47,8 @@ function lakeValue(pgType: string, v: unknown, column: string): unknown {
   const type = deltaTypeOfPg(pgType);
   if (type === 'integer') return Number(v);
   if (type === 'long') return BigInt(v as string | number);
-  if (type === 'timestamp') return v instanceof Date ? v : microsToDate(parseTimestampString(String(v), column));
+  // PostgreSQL writes a whole-hour zone as "+00"
+  if (type === 'timestamp') return v instanceof Date ? v : microsToDate(parseTimestampString(String(v).replace(/([+-]\d{2})$/, '$1:00'), column));
   if (type === 'date') return String(v).slice(0, 10);
   if (type.startsWith('decimal')) return unscaledToString(toUnscaled(v, type, column), decimalParts(type)!.scale);
   return String(v);
