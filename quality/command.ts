@@ -26,11 +26,12 @@ export const qualityCommand: Command = {
         out: { type: 'string', arg: 'DIR', help: 'folder to write index.html to (default: quality.reportDir)' },
         root: { type: 'string', arg: 'DIR', help: 'lake root (default: lake.root / LAKE_ROOT)' },
         latest: { type: 'string', arg: 'N', default: '50', help: 'quarantined records shown per table, newest first' },
+        days: { type: 'string', arg: 'N', default: '30', help: 'days of results shown (older day partitions are not read)' },
       },
       run: async (args) => {
         const config = loadConfig({ overrides: { 'lake.root': args.values.root, 'quality.reportDir': args.values.out } });
         const lakeRoot = resolve(config.lake.root);
-        const data = await readReportData(lakeRoot, intFlag(args, 'latest', 50));
+        const data = await readReportData(lakeRoot, intFlag(args, 'latest', 50), intFlag(args, 'days', 30));
         const out = resolve(config.quality.reportDir);
         mkdirSync(out, { recursive: true });
         const file = join(out, 'index.html');

@@ -31,6 +31,7 @@ const log = logger('quality');
 export const DEFAULT_RULES_DIR = fileURLToPath(new URL('./rules', import.meta.url));
 
 const SAMPLE_KEYS = 10;
+const WARN_INTERVAL_MS = 60_000;
 
 export interface GateOptions {
   /** A table without rules stops the stage (true) or passes unchecked with a warning (false, default). */
@@ -45,6 +46,7 @@ export interface CheckOptions {
 export class QualityGate {
   private readonly order: string[];
   private readonly warnedMissing = new Set<string>();
+  private readonly lastWarned = new Map<string, number>();
 
   private constructor(
     private readonly plans: Map<string, TablePlan>,
@@ -122,7 +124,7 @@ export class QualityGate {
         const example = ev.groups?.[0]?.message ?? (ev.failures[0] ? `key ${sampleKeys[0]}: ${ev.failures[0].message}` : '');
         failure = { rule: rule.name, message: `${failed} of ${ev.evaluated} ${ev.groups ? 'windows' : 'records'} of ${table} broke rule ${rule.name} (more than mostly ${rule.mostly} allows); first: ${example}` };
       }
-      if (!passed && rule.action !== 'fail') log.warn(`rule ${rule.name} of ${table} is below its mostly`, { failed, evaluated: ev.evaluated, mostly: rule.mostly, action: rule.action });
+      if (!passed && rule.action !== 'fail') this.warnBelowMostly(table, rule.name, { failed, evaluated: ev.evaluated, mostly: rule.mostly, action: rule.action });
     }
 
     const passed: GateRecord[] = [];
@@ -151,6 +153,15 @@ export class QualityGate {
       sameBatch[t] = out[t]!.passed;
     }
     return out;
+  }
+
+  // A rule failing batch after batch would fill the log; results and metrics have every batch.
+  private warnBelowMostly(table: string, rule: string, fields: Record<string, unknown>): void {
+    const key = `${table}\u0000${rule}`;
+    const now = Date.now();
+    if (now - (this.lastWarned.get(key) ?? -Infinity) < WARN_INTERVAL_MS) return;
+    this.lastWarned.set(key, now);
+    log.warn(`rule ${rule} of ${table} is below its mostly (repeats are logged at most once a minute)`, fields);
   }
 
   private unchecked(table: string, records: GateRecord[]): GateOutcome {

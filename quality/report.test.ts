@@ -17,7 +17,9 @@ import { runChromium } from './testing/chromium.js';
 import { decodePng } from './testing/png.js';
 import { makeActivity, makeEmployees, rng } from '../demo/generate.js';
 
-const START = new Date('2025-06-01T10:00:00.000Z');
+// yesterday, on the hour: inside the report's default 30 days whatever the clock says
+const START = new Date(Math.floor((Date.now() - 86_400_000) / 3_600_000) * 3_600_000);
+const OLD = new Date(START.getTime() - 40 * 86_400_000);
 
 async function fillLake(lake: string): Promise<void> {
   const gate = QualityGate.load();
@@ -39,6 +41,9 @@ async function fillLake(lake: string): Promise<void> {
   const empCtx: GateContext = { now: () => START, lookup: async () => new Set() };
   const emp = await gate.check('public.employees', demoRecords('public.employees', employees as never, 'r'), empCtx);
   await writeQualityResults(lake, emp.results, { appId: 'bronze/public/employees', version: 0 }, START);
+  // older than --days: not read
+  const stadiums = await gate.check('public.stadiums', demoRecords('public.stadiums', [{ stadium_id: 1, name: 'Al Barid', city: 'Rabat', capacity: 18000 }], 'r'), { ...empCtx, now: () => OLD });
+  await writeQualityResults(lake, stadiums.results, { appId: 'bronze/public/stadiums', version: 0 }, OLD);
 }
 
 function ruleRow(dom: string, rule: string): string {
@@ -72,7 +77,9 @@ test('the HTML report shows each rule\'s figures and the latest failures with th
   assert.equal(dom.match(/employee_id = 42 has no row in public\.employees \(employee_id\)/g)?.length, 6);
   assert.match(dom, /"comment": "&lt;script&gt;document\.title=\\"pwned\\"&lt;\/script&gt; &amp; co"/, 'the raw record, escaped');
   assert.match(dom, /Latest warnings[\s\S]*elapsed_plausible[\s\S]*1 of 3[\s\S]*\{"activity_id":9\}/, 'warn failures with their sample keys');
-  assert.match(dom, /<title>2025-06-01 10:25 UTC: 66\.67 % \(1 of 3 failed\)<\/title>/, 'each bar says its time and rate');
+  const lastBar = new Date(START.getTime() + 25 * 60_000).toISOString().slice(0, 16).replace('T', ' ');
+  assert.ok(dom.includes(`<title>${lastBar} UTC: 66.67 % (1 of 3 failed)</title>`), 'each bar says its time and rate');
+  assert.doesNotMatch(dom, /public\.stadiums/, 'results older than --days (30) are left out');
 
   const png = join(out, 'report.png');
   runChromium([`--screenshot=${png}`, '--window-size=1400,1000', pathToFileURL(file).href]);

@@ -46,11 +46,13 @@ async function openIfExists(lakeRoot: string, path: string): Promise<DeltaTable 
   }
 }
 
-export async function readReportData(lakeRoot: string, latestPerTable: number): Promise<ReportData> {
+/** Results of the last `days` days (whole day partitions, so older files are never read), and the newest quarantined records. */
+export async function readReportData(lakeRoot: string, latestPerTable: number, days: number, now = new Date()): Promise<ReportData> {
   const results: ResultRow[] = [];
   const rt = await openIfExists(lakeRoot, RESULTS_PATH);
   if (rt) {
-    for await (const batch of rt.scan({ columns: ['table_name', 'rule', 'expectation', 'action', 'evaluated', 'failed', 'mostly', 'passed', 'sample_keys', 'batch_time'] })) {
+    const since = new Date(now.getTime() - days * 86_400_000).toISOString().slice(0, 10);
+    for await (const batch of rt.scan({ filters: [{ column: 'batch_date', op: '>=', value: since }], columns: ['table_name', 'rule', 'expectation', 'action', 'evaluated', 'failed', 'mostly', 'passed', 'sample_keys', 'batch_time'] })) {
       for (const r of batch) {
         results.push({
           table: String(r.table_name), rule: String(r.rule), expectation: String(r.expectation), action: String(r.action),
