@@ -14,8 +14,9 @@ import { qualityCommand } from '../quality/command.js';
 import { bronzeCommand } from '../lake/bronze/command.js';
 import { silverCommand } from '../lake/silver/command.js';
 import { goldCommand } from '../lake/gold/command.js';
+import { exportCommand } from '../lake/export/command.js';
 
-export const commands: Command[] = [stackCommand, cdcCommand, bronzeCommand, silverCommand, goldCommand, generateCommand, notifyCommand, tableCommand, qualityCommand, configCommand];
+export const commands: Command[] = [stackCommand, cdcCommand, bronzeCommand, silverCommand, goldCommand, exportCommand, generateCommand, notifyCommand, tableCommand, qualityCommand, configCommand];
 
 const root: Command = {
   name: 'lakehouse',
