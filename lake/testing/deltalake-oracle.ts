@@ -27,6 +27,8 @@ export interface ReadRequest {
   version?: number;
   timestamp?: string;
   rows?: boolean;
+  /** Only these columns of the rows (big tables). */
+  columns?: string[];
   history?: boolean;
 }
 

@@ -53,7 +53,7 @@ def read(req):
     from urllib.parse import unquote
     out["files"] = sorted(unquote(p) for p in pa.table(dt.get_add_actions(flatten=True)).column("path").to_pylist())
     if req.get("rows", True):
-        rows = dt.to_pyarrow_table().to_pylist()
+        rows = (dt.to_pyarrow_table(columns=req["columns"]) if req.get("columns") else dt.to_pyarrow_table()).to_pylist()
         out["rows"] = sorted((canon(r) for r in rows), key=lambda r: json.dumps(r, sort_keys=True))
     if req.get("history"):
         out["history"] = [{"version": h.get("version"), "operation": h.get("operation")} for h in dt.history()]
