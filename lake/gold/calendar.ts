@@ -1,16 +1,18 @@
 // The company's calendar: an activity's local date in the configured time zone. Wellness days are
 // earned per calendar year and the report counts "this month", so an activity at 23:30 UTC on
-// 31 December belongs to the next year in Paris. Intl is slow (microseconds per call), and a full
+// 31 December belongs to the next year in Paris. Intl is slow (microseconds per call) and a full
 // recomputation converts a million timestamps, so the zone's offset is cached per quarter hour
-// (zone transitions fall on quarter hours).
+// (zone transitions fall on quarter hours) and the date text per day.
 
 import { UserError } from '../../common/errors.js';
 
 const QUARTER_MS = 15 * 60_000;
+const DAY_MS = 86_400_000;
 
 export class Calendar {
   private readonly format: Intl.DateTimeFormat;
   private readonly offsets = new Map<number, number>();
+  private readonly days = new Map<number, string>();
 
   constructor(readonly timeZone: string) {
     try {
@@ -27,7 +29,10 @@ export class Calendar {
   /** The local calendar date 'YYYY-MM-DD' of an instant. */
   localDate(instant: Date): string {
     const ms = instant.getTime();
-    return new Date(ms + this.offsetAt(ms)).toISOString().slice(0, 10);
+    const day = Math.floor((ms + this.offsetAt(ms)) / DAY_MS);
+    let text = this.days.get(day);
+    if (text === undefined) this.days.set(day, (text = new Date(day * DAY_MS).toISOString().slice(0, 10)));
+    return text;
   }
 
   private offsetAt(ms: number): number {

@@ -60,23 +60,28 @@ export async function recomputeAll(silver: SilverSnapshot, gold: Map<string, Del
   let seen = 0;
   let buffer: Row[] = [];
   files.set(ACTIVITIES_ENRICHED.name, []);
+  // one file write in flight while the next rows are read and enriched: DuckDB encodes on its own threads
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    await writing;
+    writing = write(ACTIVITIES_ENRICHED.name, byActivityId(buffer));
+    buffer = [];
+  };
   if (silver.activities) {
     for await (const batch of silver.activities.scan({ columns: existing(silver.activities, SILVER_COLUMNS.activities) })) {
       for (const r of batch) {
         const a = toActivity(r);
-        state.countActivity(a, 1);
         const row = enrichActivity(a, state.employees.get(idKey(a.employee_id)), state.calendar);
+        state.countActivity(a, 1, row ? (row.activity_month as string | null) ?? undefined : undefined);
         if (row) buffer.push(row);
       }
       seen += batch.length;
       bar.update(seen);
-      if (buffer.length >= ROWS_PER_FILE) {
-        await write(ACTIVITIES_ENRICHED.name, byActivityId(buffer));
-        buffer = [];
-      }
+      if (buffer.length >= ROWS_PER_FILE) await flush();
     }
   }
-  if (buffer.length) await write(ACTIVITIES_ENRICHED.name, byActivityId(buffer));
+  if (buffer.length) await flush();
+  await writing;
   bar.finish(`${seen.toLocaleString('en')} activities`);
 
   const years = state.activityYears();

@@ -24,9 +24,11 @@ export class SilverState {
     return this.calendar.localDate(a.start_time).slice(0, 7);
   }
 
-  /** Adds (+1) or removes (-1) an activity from the counts; returns its employee key if counted. */
-  countActivity(a: Activity, delta: 1 | -1): string | undefined {
-    const month = this.monthOf(a);
+  /**
+   * Adds (+1) or removes (-1) an activity from the counts; returns its employee key if counted.
+   * `month` spares the calendar lookup when the caller has it already.
+   */
+  countActivity(a: Activity, delta: 1 | -1, month = this.monthOf(a)): string | undefined {
     if (month === undefined) return undefined;
     const employee = idKey(a.employee_id);
     let byMonth = this.months.get(employee);
