@@ -5,6 +5,7 @@ import { dispatch, type Command } from './command.js';
 import { isUserError } from '../common/errors.js';
 import { redact } from '../common/log.js';
 import { configCommand } from './config-command.js';
+import { runCommand } from './run-command.js';
 import { stackCommand } from '../stack/command.js';
 import { cdcCommand } from '../cdc/command.js';
 import { generateCommand } from '../demo/command.js';
@@ -16,7 +17,7 @@ import { silverCommand } from '../lake/silver/command.js';
 import { goldCommand } from '../lake/gold/command.js';
 import { exportCommand } from '../lake/export/command.js';
 
-export const commands: Command[] = [stackCommand, cdcCommand, bronzeCommand, silverCommand, goldCommand, exportCommand, generateCommand, notifyCommand, tableCommand, qualityCommand, configCommand];
+export const commands: Command[] = [stackCommand, runCommand, cdcCommand, bronzeCommand, silverCommand, goldCommand, exportCommand, generateCommand, notifyCommand, tableCommand, qualityCommand, configCommand];
 
 const root: Command = {
   name: 'lakehouse',

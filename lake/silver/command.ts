@@ -2,6 +2,8 @@ import type { Command } from '../../cli/command.js';
 import { loadConfig, type Config } from '../../common/config.js';
 import { logger } from '../../common/log.js';
 import { startMetricsServer } from '../../monitoring/metrics.js';
+import { QualityGate } from '../../quality/gate.js';
+import { qualityChangeGate } from '../../quality/silver-gate.js';
 import type { ChangeGate } from './gate.js';
 import { SilverWriter, type SilverOptions } from './writer.js';
 
@@ -17,9 +19,9 @@ export function silverOptions(config: Config): SilverOptions {
   };
 }
 
-/** The gate silver runs behind: the project's quality rules (quality/), once they load. */
-export async function silverGate(_config: Config): Promise<ChangeGate | undefined> {
-  return undefined;
+/** The gate silver runs behind: the project's quality rules (quality/rules, or quality.rulesDir). */
+export async function silverGate(config: Config): Promise<ChangeGate> {
+  return qualityChangeGate(QualityGate.fromConfig(config), config.lake.root);
 }
 
 export const silverCommand: Command = {
