@@ -21,7 +21,7 @@ import { commitFileName } from '../kernel/actions.js';
 import { recomputeAll, loadState, type SilverSnapshot } from './full-recompute.js';
 import { mergeIntoGold, replaceGold, rowCount, txnAppId, writeGoldFiles, type TxnMark } from './gold-writer.js';
 import { openGoldTable } from './gold-tables.js';
-import { kpiRow, planIncremental, type SilverChanges } from './incremental.js';
+import { planIncremental, type SilverChanges } from './incremental.js';
 import { KPIS } from './kpis.js';
 import { MatchMemory } from './match-memory.js';
 import type { GoldModel } from './model.js';
@@ -93,7 +93,7 @@ export class GoldEngine {
     for (const model of GOLD_MODELS) {
       const opened = await openGoldTable(this.opts.root, model);
       this.gold.set(model.name, opened.table);
-      if (opened.needsRecompute) recompute ??= `gold/${model.name} is new or gained columns`;
+      recompute ??= opened.recompute;
     }
     if (!recompute) {
       const recorded = this.recordedVersions();
@@ -136,17 +136,6 @@ export class GoldEngine {
     for (const t of SILVER_TABLES) if (silver[t]) this.silver.set(t, silver[t]);
     this.versions = versions;
     this.state = state;
-  }
-
-  /** Whether a silver table has a commit gold has not read (one file check per table). */
-  async hasNewCommits(): Promise<boolean> {
-    for (const t of SILVER_TABLES) {
-      const table = this.silver.get(t);
-      if (!table) {
-        if (await this.openSilver(t)) return true;
-      } else if (await table.storage.stat(commitFileName(table.version + 1))) return true;
-    }
-    return false;
   }
 
   private async openSilver(t: SilverTable): Promise<DeltaTable | undefined> {
@@ -286,11 +275,6 @@ export class GoldEngine {
   /** Rows per gold table, from the files' statistics. */
   rowCounts(): Record<string, number> {
     return Object.fromEntries([...this.gold].map(([name, t]) => [name, rowCount(t)]));
-  }
-
-  /** The kpis row as the state gives it (for checks). */
-  currentKpis(): Record<string, unknown> | undefined {
-    return this.state ? kpiRow(this.state, this.matches, this.opts.rules) : undefined;
   }
 }
 

@@ -7,7 +7,7 @@ import { progress } from '../../common/progress.js';
 import type { Add, DeltaTable, Row } from '../index.js';
 import { ACTIVITIES_ENRICHED, enrichActivity } from './activities-enriched.js';
 import { EMPLOYEE_BENEFITS, employeeBenefits } from './employee-benefits.js';
-import { writeGoldFiles } from './gold-writer.js';
+import { recordsOf, writeGoldFiles } from './gold-writer.js';
 import { declarationFlag, HR_DECLARATION_FLAGS } from './hr-declaration-flags.js';
 import { existing, kpiRow } from './incremental.js';
 import { KPIS } from './kpis.js';
@@ -55,7 +55,7 @@ export async function recomputeAll(silver: SilverSnapshot, gold: Map<string, Del
     rows.set(model, (rows.get(model) ?? 0) + out.length);
   };
 
-  const total = silver.activities ? silver.activities.files().reduce((n, a) => n + numRecords(a), 0) : 0;
+  const total = silver.activities ? silver.activities.files().reduce((n, a) => n + recordsOf(a), 0) : 0;
   const bar = progress('gold: activities', total);
   let seen = 0;
   let buffer: Row[] = [];
@@ -102,12 +102,4 @@ export async function recomputeAll(silver: SilverSnapshot, gold: Map<string, Del
 /** Sorted by key, so that each file's min/max statistics let a merge skip it. */
 function byActivityId(rows: Row[]): Row[] {
   return rows.sort((a, b) => ((a.activity_id as bigint) < (b.activity_id as bigint) ? -1 : 1));
-}
-
-function numRecords(add: Add): number {
-  try {
-    return Number((JSON.parse(add.stats ?? '{}') as { numRecords?: number }).numRecords ?? 0);
-  } catch {
-    return 0;
-  }
 }

@@ -9,8 +9,8 @@ import { goldPath, type GoldModel } from './model.js';
 
 export interface OpenedGold {
   table: DeltaTable;
-  /** The table was just created, or gained columns: its rows must be recomputed. */
-  needsRecompute: boolean;
+  /** Why its rows must be recomputed (it is new, or gained columns), or undefined. */
+  recompute: string | undefined;
 }
 
 export async function openGoldTable(root: string, model: GoldModel): Promise<OpenedGold> {
@@ -31,6 +31,6 @@ export async function openGoldTable(root: string, model: GoldModel): Promise<Ope
     }
   }
   if (missing.length) await table.addColumns(missing.map((c) => ({ ...c, nullable: true })));
-  const fresh = table.version === 0 || missing.length > 0;
-  return { table, needsRecompute: fresh };
+  const recompute = table.version === 0 ? `${path} is new` : missing.length ? `${path} gained columns ${missing.map((c) => c.name).join(', ')}` : undefined;
+  return { table, recompute };
 }

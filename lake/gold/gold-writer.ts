@@ -72,7 +72,8 @@ export function rowCount(table: DeltaTable): number {
   return n;
 }
 
-function recordsOf(add: Add): number {
+/** Rows in a data file, from its statistics (0 when it has none). */
+export function recordsOf(add: Add): number {
   try {
     const n = add.stats ? (JSON.parse(add.stats) as { numRecords?: unknown }).numRecords : undefined;
     return typeof n === 'number' ? n : 0;
