@@ -16,9 +16,8 @@ export function goldEngineOptions(config: Config): GoldEngineOptions {
     root: config.lake.root,
     sourceSchema: config.gold.sourceSchema,
     rules: goldRules(config),
-    compaction: config.lake.compactIntervalMs > 0
-      ? { minFiles: config.lake.compactMinFiles, targetBytes: config.gold.fileTargetBytes, intervalMs: config.lake.compactIntervalMs }
-      : undefined,
+    rowsPerFile: config.gold.rowsPerFile,
+    compaction: config.lake.compactIntervalMs > 0 ? { minFiles: config.lake.compactMinFiles, intervalMs: config.lake.compactIntervalMs } : undefined,
   };
 }
 

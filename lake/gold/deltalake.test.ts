@@ -7,10 +7,9 @@ import test from 'node:test';
 import { DeltaTable } from '../index.js';
 import { canonicalRows, deltalakeRead, sortRows } from '../testing/deltalake-oracle.js';
 import { tempLake } from '../testing/tmp.js';
-import { GoldEngine } from './engine.js';
 import { goldPath } from './model.js';
 import { GOLD_MODELS } from './models.js';
-import { defaultRules } from './testing/gold-harness.js';
+import { defaultRules, goldEngine } from './testing/gold-harness.js';
 import { SilverFixture } from './testing/silver-fixture.js';
 import { SilverWorkload } from './testing/silver-workload.js';
 
@@ -18,8 +17,8 @@ test('deltalake reads every gold table, at every version, as ours does', async (
   const root = tempLake(t, 'gold-deltalake-');
   const workload = new SilverWorkload(new SilverFixture(root), 99);
   await workload.seed(25, 6);
-  // compaction after every refresh once 3 small files gathered, so OPTIMIZE commits are in the logs
-  const engine = new GoldEngine({ root, sourceSchema: 'public', rules: defaultRules(), compaction: { minFiles: 3, targetBytes: 1 << 20, intervalMs: 0 } });
+  // small files and compaction after every refresh once 3 small files gathered, so MERGE and OPTIMIZE commits are in the logs
+  const engine = goldEngine(root, defaultRules(), { rowsPerFile: 400, compaction: { minFiles: 3, intervalMs: 0 } });
   await engine.start();
   for (let i = 0; i < 25; i++) {
     await workload.step();

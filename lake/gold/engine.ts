@@ -15,11 +15,10 @@
 
 import { UserError } from '../../common/errors.js';
 import { logger } from '../../common/log.js';
-import { compactIfNeeded, type CompactionPolicy } from '../compaction.js';
 import { ConcurrentModificationError, DeltaTable } from '../index.js';
 import { commitFileName } from '../kernel/actions.js';
 import { recomputeAll, loadState, type SilverSnapshot } from './full-recompute.js';
-import { mergeIntoGold, replaceGold, rowCount, txnAppId, writeGoldFiles, type TxnMark } from './gold-writer.js';
+import { compactGold, mergeIntoGold, pendingMarks, replaceGold, rowCount, txnAppId, writeGoldFiles, type TxnMark } from './gold-writer.js';
 import { openGoldTable } from './gold-tables.js';
 import { planIncremental, type SilverChanges } from './incremental.js';
 import { KPIS } from './kpis.js';
@@ -37,8 +36,10 @@ export interface GoldEngineOptions {
   root: string;
   sourceSchema: string;
   rules: GoldRules;
-  /** Compact gold tables' small files, at most once per intervalMs. */
-  compaction?: CompactionPolicy & { intervalMs: number };
+  /** Most rows in one gold data file (gold.rowsPerFile). */
+  rowsPerFile: number;
+  /** Join small files once `minFiles` gathered, looking at most once per intervalMs. */
+  compaction?: { minFiles: number; intervalMs: number };
 }
 
 export type Versions = Record<SilverTable, number>;
@@ -59,6 +60,8 @@ export interface RefreshReport {
   sourceTimes: Date[];
   /** When the last gold commit of the refresh was done. */
   committedAt: number;
+  /** Where the time went, in ms: reading silver, planning, each table's commit, compaction. */
+  phases: Record<string, number>;
 }
 
 export class GoldEngine {
@@ -167,6 +170,13 @@ export class GoldEngine {
     const advanced = SILVER_TABLES.filter((t) => next[t] > this.versions[t]);
     if (advanced.length === 0) return undefined;
 
+    const phases: Record<string, number> = { silver: Date.now() - started };
+    let mark = Date.now();
+    const lap = (name: string) => {
+      const now = Date.now();
+      phases[name] = now - mark;
+      mark = now;
+    };
     const changes: SilverChanges = {};
     const counts: Partial<Record<SilverTable, number>> = {};
     const sourceTimes: Date[] = [];
@@ -186,8 +196,10 @@ export class GoldEngine {
         if (ts instanceof Date) sourceTimes.push(ts);
       }
     }
+    lap('changes');
     const deltas = await planIncremental(this.state, this.matches, changes, this.silver.get('activities'), this.opts.rules);
-    const report: RefreshReport = { mode: 'incremental', versions: next, changes: counts, rows: {}, commits: 0, ms: 0, sourceTimes, committedAt: 0 };
+    lap('plan');
+    const report: RefreshReport = { mode: 'incremental', versions: next, changes: counts, rows: {}, commits: 0, ms: 0, sourceTimes, committedAt: 0, phases };
     for (const model of GOLD_MODELS) {
       if (!model.dependsOn.some((t) => advanced.includes(t))) continue;
       const table = this.gold.get(model.name)!;
@@ -197,14 +209,17 @@ export class GoldEngine {
         const committed = await this.commitKpis(table, delta.upserts[0]!, txn);
         if (committed) report.commits++;
         report.rows[model.name] = { upserts: 1, deletes: 0 };
+        lap(model.name);
         continue;
       }
-      if (await mergeIntoGold(table, model, delta.upserts, delta.deletes, txn)) report.commits++;
+      if (await mergeIntoGold(table, model, delta.upserts, delta.deletes, txn, this.opts.rowsPerFile)) report.commits++;
       report.rows[model.name] = { upserts: delta.upserts.length, deletes: delta.deletes.length };
+      lap(model.name);
     }
     report.committedAt = Date.now();
     this.versions = next;
     await this.compactIfDue();
+    lap('compaction');
     report.ms = Date.now() - started;
     return report;
   }
@@ -212,10 +227,10 @@ export class GoldEngine {
   /** kpis is one row: replaced when it changed, otherwise only the versions are recorded. */
   private async commitKpis(table: DeltaTable, row: Record<string, unknown>, txn: TxnMark[]): Promise<boolean> {
     const current = await table.rows();
-    if (current.length === 1 && sameRow(current[0]!, row, KPIS)) return mergeIntoGold(table, KPIS, [], [], txn);
-    const pending = txn.filter((t) => (table.txnVersion(t.appId) ?? -1) < t.version);
+    if (current.length === 1 && sameRow(current[0]!, row, KPIS)) return mergeIntoGold(table, KPIS, [], [], txn, this.opts.rowsPerFile);
+    const pending = pendingMarks(table, txn);
     if (pending.length === 0) return false;
-    await replaceGold(table, await writeGoldFiles(table, [row]), pending);
+    await replaceGold(table, await writeGoldFiles(table, KPIS, [row], this.opts.rowsPerFile), pending);
     return true;
   }
 
@@ -233,8 +248,8 @@ export class GoldEngine {
       silver[t] = table;
       versions[t] = table.version;
     }
-    const result = await recomputeAll(silver, this.gold, this.matches, this.opts.rules);
-    const report: RefreshReport = { mode: 'full', reason, versions, changes: {}, rows: {}, commits: 0, ms: 0, sourceTimes: [], committedAt: 0 };
+    const result = await recomputeAll(silver, this.gold, this.matches, this.opts.rules, this.opts.rowsPerFile);
+    const report: RefreshReport = { mode: 'full', reason, versions, changes: {}, rows: {}, commits: 0, ms: 0, sourceTimes: [], committedAt: 0, phases: {} };
     for (const model of GOLD_MODELS) {
       const table = this.gold.get(model.name)!;
       await replaceGold(table, result.files.get(model.name) ?? [], this.marks(model, versions, SILVER_TABLES));
@@ -264,7 +279,7 @@ export class GoldEngine {
       if (model === KPIS) continue;
       const table = this.gold.get(model.name)!;
       try {
-        await compactIfNeeded(table, `gold/${model.name}`, c);
+        await compactGold(table, model, this.opts.rowsPerFile, c.minFiles);
       } catch (e) {
         if (!(e instanceof ConcurrentModificationError)) throw e;
         await table.refresh();

@@ -88,7 +88,7 @@ export class GoldFollower {
     this.opts.onRefresh?.(r);
     const changes = Object.entries(r.changes).map(([t, n]) => `${t}=${n}`).join(' ');
     if (r.mode === 'full') log.info('gold recomputed in full', { reason: r.reason, ms: r.ms });
-    else log.debug('gold refreshed', { changes, commits: r.commits, ms: r.ms });
+    else log.debug('gold refreshed', { changes, commits: r.commits, ms: r.ms, phases: r.phases });
   }
 }
 

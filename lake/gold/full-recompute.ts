@@ -1,6 +1,6 @@
 // A full recomputation: every gold table rebuilt from silver as it is now. The small tables are
 // loaded whole; activities are streamed from silver, enriched and written to gold data files as
-// they come (about 100,000 rows per file), so memory stays flat over a million activities. Each
+// they come (gold.rowsPerFile rows per file, sorted by key), so memory stays flat over a million activities. Each
 // gold table is then replaced in one commit that records the silver versions it covers.
 
 import { progress } from '../../common/progress.js';
@@ -13,11 +13,10 @@ import { existing, kpiRow } from './incremental.js';
 import { KPIS } from './kpis.js';
 import { MATCH_CROWD } from './match-crowd.js';
 import type { MatchMemory } from './match-memory.js';
+import type { GoldModel } from './model.js';
 import type { GoldRules } from './rules.js';
 import { idKey, SILVER_COLUMNS, toActivity, toEmployee, toMatch, toReading, toStadium, type SilverTable } from './silver-inputs.js';
 import { SilverState } from './silver-state.js';
-
-const ROWS_PER_FILE = 100_000;
 
 export type SilverSnapshot = Partial<Record<SilverTable, DeltaTable>>;
 
@@ -45,14 +44,14 @@ export interface FullResult {
 }
 
 /** Computes every model from silver and writes its data files into the gold tables' folders. */
-export async function recomputeAll(silver: SilverSnapshot, gold: Map<string, DeltaTable>, matches: MatchMemory, rules: GoldRules): Promise<FullResult> {
+export async function recomputeAll(silver: SilverSnapshot, gold: Map<string, DeltaTable>, matches: MatchMemory, rules: GoldRules, rowsPerFile: number): Promise<FullResult> {
   const state = await loadState(silver, rules, false);
   const files = new Map<string, Add[]>();
   const rows = new Map<string, number>();
-  const write = async (model: string, out: Row[]) => {
-    const adds = await writeGoldFiles(gold.get(model)!, out);
-    files.set(model, [...(files.get(model) ?? []), ...adds]);
-    rows.set(model, (rows.get(model) ?? 0) + out.length);
+  const write = async (model: GoldModel, out: Row[]) => {
+    const adds = await writeGoldFiles(gold.get(model.name)!, model, out, rowsPerFile);
+    files.set(model.name, [...(files.get(model.name) ?? []), ...adds]);
+    rows.set(model.name, (rows.get(model.name) ?? 0) + out.length);
   };
 
   const total = silver.activities ? silver.activities.files().reduce((n, a) => n + recordsOf(a), 0) : 0;
@@ -64,7 +63,7 @@ export async function recomputeAll(silver: SilverSnapshot, gold: Map<string, Del
   let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
     await writing;
-    writing = write(ACTIVITIES_ENRICHED.name, byActivityId(buffer));
+    writing = write(ACTIVITIES_ENRICHED, buffer);
     buffer = [];
   };
   if (silver.activities) {
@@ -77,7 +76,7 @@ export async function recomputeAll(silver: SilverSnapshot, gold: Map<string, Del
       }
       seen += batch.length;
       bar.update(seen);
-      if (buffer.length >= ROWS_PER_FILE) await flush();
+      if (buffer.length >= rowsPerFile) await flush();
     }
   }
   if (buffer.length) await flush();
@@ -92,14 +91,9 @@ export async function recomputeAll(silver: SilverSnapshot, gold: Map<string, Del
     const flag = declarationFlag(e, rules);
     if (flag) flags.push(flag);
   }
-  await write(EMPLOYEE_BENEFITS.name, benefits);
-  await write(HR_DECLARATION_FLAGS.name, flags);
-  await write(MATCH_CROWD.name, matches.recomputeAll(state, rules));
-  await write(KPIS.name, [kpiRow(state, matches, rules)]);
+  await write(EMPLOYEE_BENEFITS, benefits);
+  await write(HR_DECLARATION_FLAGS, flags);
+  await write(MATCH_CROWD, matches.recomputeAll(state, rules));
+  await write(KPIS, [kpiRow(state, matches, rules)]);
   return { state, files, rows };
-}
-
-/** Sorted by key, so that each file's min/max statistics let a merge skip it. */
-function byActivityId(rows: Row[]): Row[] {
-  return rows.sort((a, b) => ((a.activity_id as bigint) < (b.activity_id as bigint) ? -1 : 1));
 }

@@ -6,8 +6,9 @@
 
 import assert from 'node:assert/strict';
 import test from 'node:test';
+import { DeltaTable } from '../index.js';
 import { tempLake } from '../testing/tmp.js';
-import { allGold, goldEngine } from './testing/gold-harness.js';
+import { allGold, defaultRules, goldEngine } from './testing/gold-harness.js';
 import { SilverFixture } from './testing/silver-fixture.js';
 import { SilverWorkload } from './testing/silver-workload.js';
 
@@ -17,7 +18,9 @@ test(`incrementally maintained gold equals a full recomputation after a random w
   const root = tempLake(t, 'gold-random-');
   const workload = new SilverWorkload(new SilverFixture(root), SEED);
   await workload.seed();
-  let engine = goldEngine(root);
+  // small files and frequent compaction, so that refreshes rewrite and join several files
+  const settings = { rowsPerFile: 300, compaction: { minFiles: 4, intervalMs: 0 } };
+  let engine = goldEngine(root, defaultRules(), settings);
   assert.equal((await engine.start())?.mode, 'full');
 
   const ROUNDS = 60;
@@ -33,7 +36,7 @@ test(`incrementally maintained gold equals a full recomputation after a random w
     if (round % 20 === 0) {
       // a restart goes on from the versions gold records, without recomputing
       await engine.refresh();
-      engine = goldEngine(root);
+      engine = goldEngine(root, defaultRules(), settings);
       assert.equal(await engine.start(), undefined, `round ${round}: the restarted engine resumes`);
     }
     if (round % 15 === 0 || round === ROUNDS) {
@@ -48,6 +51,11 @@ test(`incrementally maintained gold equals a full recomputation after a random w
     }
   }
   assert.ok(refreshes > 30);
+  const operations = new Set<string>();
+  for (const name of ['activities_enriched', 'employee_benefits', 'match_crowd']) {
+    for (const h of await (await DeltaTable.open(root, `gold/${name}`)).history()) operations.add(`${name}:${h.operation}`);
+  }
+  assert.ok(operations.has('activities_enriched:MERGE') && [...operations].some((o) => o.endsWith(':OPTIMIZE')), `merges and compactions ran: ${[...operations].join(' ')}`);
 
   // deleted employees left gold; every employee in HR is there
   const gold = await allGold(root);

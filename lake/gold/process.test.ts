@@ -82,7 +82,11 @@ test('lakehouse gold killed with SIGKILL while silver changes: restarted, gold e
   const root = tempLake(t, 'gold-process-');
   const workload = new SilverWorkload(new SilverFixture(root), 4242);
   await workload.seed(30, 8);
-  const env = { LAKE_ROOT: root, LAKEHOUSE_CONFIG: '', LOG_LEVEL: 'info', METRICS_PORT: '0', GOLD_POLL_INTERVAL_MS: '20' };
+  // small files, compacted every second: the kills also land in merges that rewrite several files and in compactions
+  const env = {
+    LAKE_ROOT: root, LAKEHOUSE_CONFIG: '', LOG_LEVEL: 'info', METRICS_PORT: '0', GOLD_POLL_INTERVAL_MS: '20',
+    GOLD_ROWS_PER_FILE: '300', LAKE_COMPACT_INTERVAL_MS: '1000', LAKE_COMPACT_MIN_FILES: '4',
+  };
 
   let gold = await spawnGold(env);
   t.after(() => killHard(gold.child));

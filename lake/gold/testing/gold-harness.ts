@@ -3,7 +3,7 @@
 
 import { loadConfig } from '../../../common/config.js';
 import { DeltaTable, type Row } from '../../index.js';
-import { GoldEngine } from '../engine.js';
+import { GoldEngine, type GoldEngineOptions } from '../engine.js';
 import { goldPath, type GoldModel } from '../model.js';
 import { GOLD_MODELS } from '../models.js';
 import { goldRules, type GoldRules } from '../rules.js';
@@ -13,8 +13,9 @@ export function defaultRules(overrides: Record<string, unknown> = {}): GoldRules
   return goldRules(loadConfig({ env: {}, overrides }));
 }
 
-export function goldEngine(root: string, rules: GoldRules = defaultRules()): GoldEngine {
-  return new GoldEngine({ root, sourceSchema: 'public', rules });
+/** An engine with the default settings (no compaction unless asked). */
+export function goldEngine(root: string, rules: GoldRules = defaultRules(), more: Partial<GoldEngineOptions> = {}): GoldEngine {
+  return new GoldEngine({ root, sourceSchema: 'public', rules, rowsPerFile: 10_000, ...more });
 }
 
 export function model(name: string): GoldModel {
