@@ -6,6 +6,7 @@
 
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
+import { retryTransient } from './kafka-retry.js';
 
 export type OnMessage = (topic: string, partition: number, message: KafkaMessage) => void;
 
@@ -28,7 +29,7 @@ export class TopicReader {
     const consumer = this.kafka.consumer({ groupId: `${this.groupPrefix}-view-${randomBytes(4).toString('hex')}`, maxBytesPerPartition: 4 * 1024 * 1024, allowAutoTopicCreation: false });
     this.consumer = consumer;
     await consumer.connect();
-    await consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    await retryTransient(() => consumer.subscribe({ topics: this.topics, fromBeginning: true }));
     consumer.on(consumer.events.CRASH, (e) => {
       this.failure = e.payload.error;
     });
@@ -62,7 +63,7 @@ export class TopicReader {
     if (this.failure) throw this.failure;
     const targets = new Map<string, bigint>();
     for (const topic of this.topics) {
-      for (const p of await this.admin.fetchTopicOffsets(topic)) {
+      for (const p of await retryTransient(() => this.admin.fetchTopicOffsets(topic))) {
         if (BigInt(p.high) > BigInt(p.low)) targets.set(`${topic}:${p.partition}`, BigInt(p.high));
       }
     }

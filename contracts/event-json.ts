@@ -1,13 +1,28 @@
-// JSON.parse for change events without losing int8 digits: PostgreSQL bigints (and Debezium's
-// ts_ns) go past 2^53, where JSON.parse would round them silently. Integer tokens of 16 digits or
-// more are turned into strings before parsing, so a consumer that knows the field is an int64
-// (bronze's column converters) reads it exactly with BigInt(). Everything else parses as usual.
-
-const LONG_INT = /\d{16}/;
+// JSON.parse for change events without losing int8 digits: PostgreSQL bigints go past 2^53, where
+// JSON.parse rounds them silently. The native parse runs first; only when a row value (in
+// `before` or `after`) came out as an integer beyond 2^53 is the text parsed again with integer
+// tokens of 16 digits or more turned into strings, so a consumer that knows the field is an int64
+// (bronze's column converters) reads it exactly with BigInt(). Envelope fields beyond 2^53
+// (ts_ns) are not row values and do not trigger the slow path.
 
 export function parseEventJson(text: string): unknown {
-  if (!LONG_INT.test(text)) return JSON.parse(text);
-  return JSON.parse(quoteLongIntegers(text));
+  const fast = JSON.parse(text) as unknown;
+  return hasUnsafeRowInteger(fast) ? JSON.parse(quoteLongIntegers(text)) : fast;
+}
+
+function hasUnsafeRowInteger(v: unknown): boolean {
+  if (!v || typeof v !== 'object') return false;
+  const o = v as Record<string, unknown>;
+  const env = (o.payload && typeof o.payload === 'object' && 'schema' in o ? o.payload : o) as Record<string, unknown>;
+  return unsafeIn(env.after) || unsafeIn(env.before);
+}
+
+function unsafeIn(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isInteger(v) && !Number.isSafeInteger(v);
+  if (!v || typeof v !== 'object') return false;
+  if (Array.isArray(v)) return v.some(unsafeIn);
+  for (const k in v as Record<string, unknown>) if (unsafeIn((v as Record<string, unknown>)[k])) return true;
+  return false;
 }
 
 /** Wraps integer number tokens of >= 16 digits in quotes; strings are left untouched. */

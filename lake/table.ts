@@ -94,7 +94,7 @@ export class DeltaTable {
 
   /** Loads the newest version (other writers' commits). */
   async refresh(): Promise<this> {
-    this.current = await Snapshot.load(this.storage);
+    this.current = await this.current.advance(this.storage);
     return this;
   }
 

@@ -15,6 +15,7 @@
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type Producer } from 'kafkajs';
 import { UserError, errorMessage } from '../../common/errors.js';
 import { logger } from '../../common/log.js';
+import { retryTransient } from '../../common/kafka-retry.js';
 import { SchemaRegistry } from '../../common/schema-registry.js';
 import { createHash } from 'node:crypto';
 import { deadLetterTopic, POSITION_HEADER, SCHEMA_HEADER, schemaTopic, unwrapEnvelope, type ChangeEvent, type ConnectSchema, type SchemaRecord } from '../../contracts/change-event.js';
@@ -229,7 +230,7 @@ export class BronzeWriter {
       if (!e.payload.restart) this.fail(new UserError(`the bronze consumer stopped: ${errorMessage(e.payload.error)}`, { where: `kafka.brokers ${this.opts.brokers.join(',')}`, fix: 'check that the broker is up, then start lakehouse bronze again' }));
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: wanted, fromBeginning: true });
+    await retryTransient(() => consumer.subscribe({ topics: wanted, fromBeginning: true }));
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 4, eachBatch: (p) => this.onBatch(p) });
     this.consumer = consumer;
     this.subscribed = new Set(wanted);
@@ -330,8 +331,7 @@ export class BronzeWriter {
     }
     const clashes = shape.clashes();
     if (clashes.length) return letter('type-change', `source columns ${clashes.join(', ')} have the names of bronze metadata columns`);
-    const existing = new Map(state.delta.schema.fields.map((f) => [f.name, f.type]));
-    const { changed } = shape.diff(existing);
+    const changed = this.typeChanges(shape, state);
     if (changed.length) {
       const c = changed[0]!;
       return letter('type-change', `column ${table}.${c.name} changed type from ${JSON.stringify(c.from)} to ${JSON.stringify(c.to)}, which the bronze table ${state.path} cannot hold; the column keeps its old type`);
@@ -343,6 +343,18 @@ export class BronzeWriter {
       return letter('unconvertible-value', `a value cannot be converted to its column type: ${errorMessage(e)}`);
     }
     return { offset, bytes, row, shape, sourceTsMs: Number(src?.ts_ms ?? event.ts_ms), op: event.op };
+  }
+
+  private readonly diffs = new WeakMap<TableShape, { schema: string; changed: ReturnType<TableShape['diff']>['changed'] }>();
+
+  /** Columns whose type this shape changes against the table, cached per table schema. */
+  private typeChanges(shape: TableShape, state: TableState): ReturnType<TableShape['diff']>['changed'] {
+    const schema = state.delta.metadata.schemaString;
+    const hit = this.diffs.get(shape);
+    if (hit && hit.schema === schema) return hit.changed;
+    const { changed } = shape.diff(new Map(state.delta.schema.fields.map((f) => [f.name, f.type])));
+    this.diffs.set(shape, { schema, changed });
+    return changed;
   }
 
   private table(name: string): Promise<TableState> {

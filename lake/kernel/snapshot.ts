@@ -95,6 +95,23 @@ export class Snapshot {
     return s;
   }
 
+  /**
+   * The latest version, read as the commits after this snapshot when they are all there (a
+   * follower polling a table reads only what is new), else loaded from the newest checkpoint.
+   * This snapshot is left as it is.
+   */
+  async advance(storage: Storage): Promise<Snapshot> {
+    const listing = await listLog(storage);
+    const latest = latestVersion(listing);
+    if (latest === this.version) return this;
+    if (latest < this.version || !hasCommitsBetween(listing, this.version + 1, latest)) return Snapshot.load(storage);
+    const next = this.clone();
+    await applyCommits(storage, listing, next, this.version + 1, latest);
+    if (!next.protocol) throw new UserError(`the Delta log has no protocol action at version ${latest}`, { where: storage.location });
+    checkReadable(next.protocol, next.metadata, storage.location);
+    return next;
+  }
+
   static async load(storage: Storage, opts: SnapshotOptions = {}): Promise<Snapshot> {
     const listing = await listLog(storage);
     const target = resolveTarget(storage, listing, opts);

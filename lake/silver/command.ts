@@ -15,7 +15,7 @@ export function silverOptions(config: Config): SilverOptions {
     tables: config.silver.tables,
     intervalMs: config.silver.intervalMs,
     maxBatchRows: config.silver.maxBatchRows,
-    compaction: config.lake.compactIntervalMs > 0 ? { minFiles: config.lake.compactMinFiles, targetBytes: config.silver.fileTargetBytes } : undefined,
+    compaction: config.lake.compactIntervalMs > 0 ? { intervalMs: config.lake.compactIntervalMs, minFiles: config.lake.compactMinFiles, targetBytes: config.silver.fileTargetBytes } : undefined,
   };
 }
 

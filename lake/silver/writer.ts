@@ -37,7 +37,7 @@ export interface SilverOptions {
   tables: string[];
   intervalMs: number;
   maxBatchRows: number;
-  compaction: CompactionPolicy | undefined;
+  compaction: (CompactionPolicy & { intervalMs: number }) | undefined;
 }
 
 export interface TableReport {
@@ -59,6 +59,7 @@ interface Pair {
 
 export class SilverWriter {
   private readonly pairs = new Map<string, Pair>();
+  private readonly compactedAt = new Map<string, number>();
   private stopping = false;
   private wake: (() => void) | undefined;
   private lastCycleOk = 0;
@@ -79,6 +80,8 @@ export class SilverWriter {
       this.lastCycleOk = Date.now();
       this.hooks.onCycle?.(reports);
       if (this.stopping) break;
+      // under load, changes arrived while this cycle merged: go again at once
+      if (reports.some((r) => r.changes > 0)) continue;
       await new Promise<void>((r) => {
         const t = setTimeout(r, this.opts.intervalMs);
         this.wake = () => {
@@ -145,11 +148,13 @@ export class SilverWriter {
         await p.silver.refresh();
       }
     }
-    if (this.opts.compaction) {
-      await compactIfNeeded(p.silver, p.silverPath, this.opts.compaction).catch((e: Error) => {
+    if (this.opts.compaction && Date.now() - (this.compactedAt.get(name) ?? 0) >= this.opts.compaction.intervalMs) {
+      this.compactedAt.set(name, Date.now());
+      const res = await compactIfNeeded(p.silver, p.silverPath, this.opts.compaction).catch((e: Error) => {
         if (!(e instanceof ConcurrentModificationError)) throw e;
+        return undefined;
       });
-      await p.silver.refresh();
+      if (res) await p.silver.refresh();
     }
     return report;
   }
@@ -174,9 +179,11 @@ export class SilverWriter {
       budget += rows;
       target = c.version;
     }
+    const t0 = Date.now();
     const rows: Row[] = [];
     for (const add of files) for (const r of await p.bronze.readAdded(add)) rows.push(r);
     rows.sort(byPosition);
+    const t1 = Date.now();
 
     const outcome = await this.gate.check(p.name, rows, keyColumns);
     if (outcome.failure) {
@@ -187,6 +194,7 @@ export class SilverWriter {
     }
     await outcome.record(target);
 
+    const t2 = Date.now();
     const now = new Date();
     const plan = planChanges({ rows: outcome.passed, keyColumns, sourceColumns: sourceSpecs.map((c) => c.name) }, now);
     const txn = [{ appId: p.bronzePath, version: target }];
@@ -219,6 +227,7 @@ export class SilverWriter {
       await silver.append([], { txn, columns }); // progress only: these bronze commits changed nothing here
     }
     const after = Date.now();
+    const timing = { readMs: t1 - t0, gateMs: t2 - t1, writeMs: after - t2 };
     for (const r of outcome.passed) {
       const ts = r._source_ts;
       if (ts instanceof Date) metrics.silverCommitToSilverSeconds.observe(Math.max(0, after - ts.getTime()) / 1000);
@@ -231,7 +240,7 @@ export class SilverWriter {
     metrics.deltaCommitsTotal.inc({ table: p.silverPath, operation: plan.truncate ? 'WRITE' : 'MERGE' });
     metrics.deltaTableVersion.set({ table: p.silverPath }, silver.version);
     metrics.deltaTableVersion.set({ table: p.bronzePath }, p.bronze.version);
-    log.debug('applied bronze to silver', { table: p.name, bronze: target, silver: silver.version, changes: rows.length });
+    log.debug('applied bronze to silver', { table: p.name, bronze: target, silver: silver.version, changes: rows.length, files: silver.snapshot.files.size, ...timing });
     return { changes: rows.length, quarantined: rows.length - outcome.passed.length, plan: c };
   }
 }

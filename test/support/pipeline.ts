@@ -47,6 +47,8 @@ export async function startBronze(env: Record<string, string>): Promise<Running<
   const started = new Promise<void>((r) => (ready = r));
   const writer = new BronzeWriter(bronzeOptions(configOf(env)), { onReady: () => ready() });
   const done = writer.run();
+  // a writer that dies mid-test says why, instead of leaving the test to time out
+  done.catch((e: Error) => process.stderr.write(`bronze writer failed: ${e.stack ?? e.message}\n`));
   await Promise.race([started, done.then(() => { throw new Error('bronze writer ended before it was ready'); })]);
   return { writer, done, stop: async () => { await writer.stop(); await done.catch(() => undefined); } };
 }
@@ -54,6 +56,7 @@ export async function startBronze(env: Record<string, string>): Promise<Running<
 export function startSilver(env: Record<string, string>, gate?: ChangeGate): Running<SilverWriter> {
   const writer = new SilverWriter(silverOptions(configOf(env)), gate);
   const done = writer.run();
+  done.catch((e: Error) => process.stderr.write(`silver writer failed: ${e.stack ?? e.message}\n`));
   return { writer, done, stop: async () => { await writer.stop(); await done; } };
 }
 

@@ -1,0 +1,261 @@
+// `npm run bench -- pipeline [--changes N] [--rate R] [--seconds S]`: PostgreSQL commits to rows
+// in bronze and silver, on this machine with every server on it.
+//
+//   1. throughput: a backlog of N changes (transactions of 10: inserts, updates, deletes) is put on
+//      the broker by the capture; then the bronze writer drains it (changes/s from its start to the
+//      last commit), then silver applies all of bronze (changes/s).
+//   2. latency: capture, bronze and silver run together while a writer commits R changes/s for S
+//      seconds. Latencies are read back from the lake afterwards, exactly: commit-to-bronze is the
+//      bronze commit's timestamp minus each row's source commit time; commit-to-silver is the time
+//      of the silver commit whose txn first covers the row's bronze version.
+// Everything runs in this one process, so its peak resident memory bounds each part's.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { loadConfig } from '../common/config.js';
+import { setLogLevel } from '../common/log.js';
+import { Capture } from '../cdc/capture.js';
+import { bronzeOptions } from '../lake/bronze/command.js';
+import { BronzeWriter } from '../lake/bronze/writer.js';
+import { silverOptions } from '../lake/silver/command.js';
+import { SilverWriter } from '../lake/silver/writer.js';
+import { DeltaTable } from '../lake/index.js';
+import { defaultStack, stackEnv, stackUp } from '../stack/stack.js';
+import { freshDatabase, uniqueName } from '../test/support/stack.js';
+import { tempLake } from '../test/support/pipeline.js';
+
+const TABLE = `(id bigint primary key, account int not null, kind text not null, amount numeric(12,2), rate double precision,
+  flag boolean, note text, created_at timestamptz not null default now(), day date, tags text[])`;
+const ROW = `g, g % 1000, 'kind-' || (g % 7), (g % 100000) / 100.0, g * 0.5, g % 2 = 0, 'note ' || g, now(), current_date, array['a', 'b']`;
+const BRONZE = 'bronze/public/mixed';
+const SILVER = 'silver/public/mixed';
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Commit timestamp and txn versions of each commit of a table, from its JSON commit files. */
+function commitLog(root: string, path: string, from: number, to: number): Array<{ version: number; ts: number; txn: Map<string, number> }> {
+  const out = [];
+  for (let v = from; v <= to; v++) {
+    const text = readFileSync(join(root, path, '_delta_log', `${String(v).padStart(20, '0')}.json`), 'utf8');
+    let ts = 0;
+    const txn = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      const a = JSON.parse(line) as { commitInfo?: { timestamp: number }; txn?: { appId: string; version: number } };
+      if (a.commitInfo) ts = a.commitInfo.timestamp;
+      if (a.txn) txn.set(a.txn.appId, a.txn.version);
+    }
+    out.push({ version: v, ts, txn });
+  }
+  return out;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { changes: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' } } });
+  const changes = Number(values.changes ?? 200_000);
+  const rate = Number(values.rate ?? 5000);
+  const seconds = Number(values.seconds ?? 30);
+  if (!process.env.LOG_LEVEL) setLogLevel('warn');
+  const stack = defaultStack();
+  await stackUp(stack);
+  const base = stackEnv(stack);
+  const name = uniqueName('benchpipe');
+  const url = await freshDatabase(base, name);
+  const lake = tempLake();
+  const env = {
+    DATABASE_URL: url, KAFKA_BROKERS: base.KAFKA_BROKERS, TOPIC_PREFIX: name, CDC_SLOT: `${name}_slot`, CDC_PUBLICATION: `${name}_pub`,
+    METRICS_PORT: '0', CDC_HEARTBEAT_INTERVAL_MS: '0', LAKE_ROOT: lake.root, BRONZE_GROUP_ID: `${name}-bronze`,
+  };
+  const config = loadConfig({ env: { ...process.env, ...env }, file: undefined });
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  let peakRss = 0;
+  let peakHeap = 0;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed + m.external);
+  }, 50);
+  const out: Record<string, number> = {};
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    await db.query(`create table mixed ${TABLE}`);
+    // 1. throughput: the backlog on the broker first
+    let streaming: () => void = () => undefined;
+    const ready = new Promise<void>((r) => (streaming = r));
+    const capture = new Capture(config, { onStreaming: () => streaming() });
+    const captured = capture.run();
+    stops.push(async () => { await capture.stop(); await captured; });
+    await ready;
+    process.stdout.write(`putting a backlog of ${changes.toLocaleString('en')} changes on the broker...\n`);
+    const writers = await Promise.all([0, 1, 2, 3].map(async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      return c;
+    }));
+    let written = 0;
+    let nextId = 1;
+    await Promise.all(writers.map(async (c) => {
+      while (written < changes) {
+        const b = nextId;
+        nextId += 6;
+        written += 10;
+        await c.query(`begin; insert into mixed select ${ROW} from generate_series(${b}, ${b + 5}) g;
+          update mixed set amount = amount + 1 where id in (${b}, ${b + 1}, ${b + 2});
+          delete from mixed where id = ${b + 3}; commit`);
+      }
+    }));
+    const target = (await db.query<{ l: string }>('select pg_current_wal_lsn()::text as l')).rows[0]!.l;
+    for (;;) {
+      const r = await db.query<{ ok: boolean }>('select confirmed_flush_lsn >= $1::pg_lsn as ok from pg_replication_slots where slot_name = $2', [target, env.CDC_SLOT]);
+      if (r.rows[0]?.ok) break;
+      await sleep(50);
+    }
+
+    process.stdout.write('draining it into bronze...\n');
+    peakRss = process.memoryUsage().rss;
+    let bronzeRows = 0;
+    const t1 = Date.now();
+    const bronze = new BronzeWriter(bronzeOptions(config), { onFlush: (r) => (bronzeRows += r.rows) });
+    const bronzeDone = bronze.run();
+    stops.push(async () => { await bronze.stop(); await bronzeDone; });
+    while (bronzeRows < written) await sleep(20);
+    const bronzeSecs = (Date.now() - t1) / 1000;
+    out.bronze_changes = bronzeRows;
+    out.bronze_changes_per_s = Math.round(bronzeRows / bronzeSecs);
+    const bronzeTable = await DeltaTable.open(lake.root, BRONZE);
+    out.bronze_commits = bronzeTable.version;
+
+    process.stdout.write('applying bronze to silver...\n');
+    const t2 = Date.now();
+    const silver = new SilverWriter(silverOptions(config));
+    let silverDone = false;
+    while (!silverDone) {
+      const reports = await silver.cycle();
+      silverDone = reports.some((r) => r.table === 'public.mixed' && r.silverVersion >= 0) &&
+        ((await DeltaTable.open(lake.root, SILVER)).txnVersion(BRONZE) ?? -1) >= bronzeTable.version;
+    }
+    const silverSecs = (Date.now() - t2) / 1000;
+    out.silver_changes_per_s = Math.round(written / silverSecs);
+    out.throughput_peak_rss_mb = Math.round(peakRss / 1048576);
+
+    // 2. latency at a fixed rate, every part running
+    process.stdout.write(`measuring commit-to-bronze and commit-to-silver latency at ${rate.toLocaleString('en')} changes/s for ${seconds} s...\n`);
+    const bronzeFrom = (await DeltaTable.open(lake.root, BRONZE)).version + 1;
+    const silverFrom = (await DeltaTable.open(lake.root, SILVER)).version + 1;
+    const silverRunning = new SilverWriter(silverOptions(config));
+    const silverRun = silverRunning.run();
+    stops.unshift(async () => { await silverRunning.stop(); await silverRun; });
+    peakRss = process.memoryUsage().rss;
+    // Two writers share the rate. Updates and deletes touch the 5,000 most recently inserted rows,
+    // as order or activity workloads do: silver is copy-on-write (no deletion vectors yet), so a
+    // change rewrites the file that holds its key, and uniform updates over a big table would
+    // rewrite all of it on every merge (docs/pipeline.md says so).
+    const perTick = Math.max(10, Math.round(rate / 200));
+    const start = Date.now();
+    let sent = 0;
+    const firstLive = nextId;
+    const pick = (k: number) => {
+      const lo = Math.max(firstLive, nextId - 5000);
+      const span = Math.max(1, nextId - lo);
+      return Array.from({ length: k }, () => lo + Math.floor(Math.random() * span));
+    };
+    await Promise.all(writers.slice(0, 2).map(async (w) => {
+      while (Date.now() - start < seconds * 1000) {
+        const due = Math.floor(((Date.now() - start) / 1000) * rate);
+        if (sent >= due) {
+          await sleep(2);
+          continue;
+        }
+        // 60 % inserts, 30 % updates, 10 % deletes
+        const n = Math.min(perTick, due - sent);
+        sent += n;
+        const ins = Math.max(1, Math.round(n * 0.6));
+        const upd = Math.round(n * 0.3);
+        const del = Math.max(0, n - ins - upd);
+        const b = nextId;
+        nextId += ins;
+        await w.query(`begin; insert into mixed select ${ROW} from generate_series(${b}, ${b + ins - 1}) g;
+          update mixed set amount = amount + 1 where id = any(array[${pick(upd).join(',') || 0}]::bigint[]);
+          delete from mixed where id = any(array[${pick(del).join(',') || 0}]::bigint[]); commit`);
+      }
+    }));
+    out.latency_rate_changes_per_s = Math.round(sent / seconds);
+    // let the last changes through, then read the latencies back from the lake
+    const endLsn = (await db.query<{ l: string }>('select pg_current_wal_lsn()::text as l')).rows[0]!.l;
+    for (;;) {
+      const r = await db.query<{ ok: boolean }>('select confirmed_flush_lsn >= $1::pg_lsn as ok from pg_replication_slots where slot_name = $2', [endLsn, env.CDC_SLOT]);
+      if (r.rows[0]?.ok) break;
+      await sleep(100);
+    }
+    await sleep(3000);
+    let b2 = await DeltaTable.open(lake.root, BRONZE);
+    for (let i = 0; i < 200; i++) {
+      const s = await DeltaTable.open(lake.root, SILVER);
+      if ((s.txnVersion(BRONZE) ?? -1) >= b2.version) break;
+      await sleep(100);
+      b2 = await DeltaTable.open(lake.root, BRONZE);
+    }
+    out.latency_peak_rss_mb = Math.round(peakRss / 1048576);
+    const s2 = await DeltaTable.open(lake.root, SILVER);
+    const bronzeCommits = commitLog(lake.root, BRONZE, bronzeFrom, b2.version);
+    const silverCommits = commitLog(lake.root, SILVER, silverFrom, s2.version);
+    // the silver commit time at which each bronze version was applied
+    const appliedAt = new Map<number, number>();
+    let covered = bronzeFrom - 1;
+    for (const c of silverCommits) {
+      const v = c.txn.get(BRONZE);
+      if (v === undefined) continue;
+      for (let x = covered + 1; x <= v; x++) appliedAt.set(x, c.ts);
+      covered = Math.max(covered, v);
+    }
+    const toBronze: number[] = [];
+    const toSilver: number[] = [];
+    const changesOf = await b2.changesSince(bronzeFrom - 1);
+    for (const c of changesOf) {
+      const commit = bronzeCommits.find((x) => x.version === c.version)!;
+      for (const add of c.added) {
+        for (const r of await b2.readAdded(add, ['_source_ts'])) {
+          const src = (r._source_ts as Date).getTime();
+          toBronze.push(commit.ts - src);
+          const at = appliedAt.get(c.version);
+          if (at !== undefined) toSilver.push(at - src);
+        }
+      }
+    }
+    toBronze.sort((a, b) => a - b);
+    toSilver.sort((a, b) => a - b);
+    out.latency_samples = toBronze.length;
+    out.commit_to_bronze_p50_ms = percentile(toBronze, 50);
+    out.commit_to_bronze_p99_ms = percentile(toBronze, 99);
+    out.commit_to_silver_p50_ms = percentile(toSilver, 50);
+    out.commit_to_silver_p99_ms = percentile(toSilver, 99);
+    out.peak_rss_mb = Math.round(Math.max(peakRss, process.memoryUsage().rss) / 1048576);
+    out.peak_js_heap_mb = Math.round(peakHeap / 1048576);
+    for (const c of writers) await c.end();
+  } finally {
+    clearInterval(sampler);
+    for (const s of stops) await s().catch(() => undefined);
+    await db.query('select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = $1 and not active', [env.CDC_SLOT]).catch(() => undefined);
+    await db.end();
+    lake.remove();
+  }
+  process.stdout.write(
+    [
+      `bronze:     ${out.bronze_changes!.toLocaleString('en')} changes from a broker backlog at ${out.bronze_changes_per_s!.toLocaleString('en')} changes/s (${out.bronze_commits} Delta commits)`,
+      `silver:     the same changes merged at ${out.silver_changes_per_s!.toLocaleString('en')} changes/s; peak RSS ${out.throughput_peak_rss_mb} MB`,
+      `latency:    at ${out.latency_rate_changes_per_s!.toLocaleString('en')} changes/s (capture, bronze and silver in one process): commit-to-bronze p50 ${out.commit_to_bronze_p50_ms} ms, p99 ${out.commit_to_bronze_p99_ms} ms; commit-to-silver p50 ${out.commit_to_silver_p50_ms} ms, p99 ${out.commit_to_silver_p99_ms} ms (${out.latency_samples!.toLocaleString('en')} changes)`,
+      `memory:     peak RSS ${out.peak_rss_mb} MB for capture + bronze + silver together (JavaScript heap and buffers at most ${out.peak_js_heap_mb} MB; the rest is DuckDB and the allocator)`,
+      JSON.stringify({ bench: 'pipeline', ...out }),
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
