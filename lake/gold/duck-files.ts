@@ -6,11 +6,12 @@
 
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../../common/errors.js';
-import type { Add, Storage } from '../index.js';
+import type { Add, DeltaTable, Row, Storage } from '../index.js';
 import { cachedLocal } from '../kernel/fetch.js';
 import { duckType, quoteIdent, type StructField } from '../kernel/schema.js';
 import { relativeDataPath } from '../operations/scan.js';
-import { sqlString } from '../parquet/duck.js';
+import { sqlString, withConnection } from '../parquet/duck.js';
+import { fromDuck } from '../parquet/read.js';
 
 // data files never change once written, so their columns can be remembered by path
 const footerColumns = new Map<string, string[]>();
@@ -40,4 +41,22 @@ export async function filesRelation(c: DuckDBConnection, storage: Storage, files
     for (const n of names) present.add(n);
   }
   return `(SELECT ${fields.map((f) => cast(f, present.has(f.name))).join(', ')} FROM ${source})`;
+}
+
+/**
+ * The table's rows whose integer column `column` is one of `values`, filtered inside DuckDB:
+ * an employee's few thousand activities out of a million without a million rows in JavaScript.
+ */
+export async function rowsWhereIn(table: DeltaTable, fields: StructField[], column: string, values: number[]): Promise<Row[]> {
+  const ids = values.filter((v) => Number.isSafeInteger(v));
+  if (ids.length === 0) return [];
+  return withConnection(async (c) => {
+    const relation = await filesRelation(c, table.storage, table.files(), fields);
+    const result = await c.runAndReadAll(`SELECT * FROM ${relation} WHERE ${quoteIdent(column)} IN (${ids.map((v) => String(v)).join(', ')})`);
+    return result.getRows().map((values) => {
+      const row: Row = {};
+      fields.forEach((f, i) => (row[f.name] = fromDuck(values[i]!, f.type, f.name)));
+      return row;
+    });
+  });
 }

@@ -6,7 +6,7 @@
 //                               month's count moved (and everyone's if a year appeared or went)
 //   employee changed          → benefits, flag; their activities' rows if a joined column
 //                               (name, unit, declared sport, commute mode) changed or they came
-//                               or left (read back from silver by employee_id)
+//                               or left (read back from silver by employee_id, inside DuckDB)
 //   match / stadium / reading → every window of the matches concerned
 //   anything                  → the kpis row
 //
@@ -15,6 +15,7 @@
 
 import type { DeltaTable, Row } from '../index.js';
 import { ACTIVITIES_ENRICHED, enrichActivity } from './activities-enriched.js';
+import { rowsWhereIn } from './duck-files.js';
 import { EMPLOYEE_BENEFITS, employeeBenefits } from './employee-benefits.js';
 import { declarationFlag, HR_DECLARATION_FLAGS } from './hr-declaration-flags.js';
 import { KPIS, kpis } from './kpis.js';
@@ -80,12 +81,10 @@ export async function planIncremental(
     enriched.set(c.key, after ? enrichActivity(after, state.employees.get(idKey(after.employee_id)), state.calendar) : null);
   }
   if (rejoin.size && activities) {
-    const ids = [...rejoin].map(Number);
-    for await (const batch of activities.scan({ columns: existing(activities, SILVER_COLUMNS.activities), filters: [{ column: 'employee_id', op: 'in', value: ids }] })) {
-      for (const r of batch) {
-        const a = toActivity(r);
-        enriched.set(idKey(a.activity_id), enrichActivity(a, state.employees.get(idKey(a.employee_id)), state.calendar));
-      }
+    const fields = activities.schema.fields.filter((f) => SILVER_COLUMNS.activities.includes(f.name));
+    for (const r of await rowsWhereIn(activities, fields, 'employee_id', [...rejoin].map(Number))) {
+      const a = toActivity(r);
+      enriched.set(idKey(a.activity_id), enrichActivity(a, state.employees.get(idKey(a.employee_id)), state.calendar));
     }
   }
   if (changes.activities || changes.employees) {
