@@ -6,9 +6,11 @@ import { isUserError } from '../common/errors.js';
 import { redact } from '../common/log.js';
 import { configCommand } from './config-command.js';
 import { runCommand } from './run-command.js';
+import { statusCommand } from './status-command.js';
 import { stackCommand } from '../stack/command.js';
 import { cdcCommand } from '../cdc/command.js';
 import { generateCommand } from '../demo/command.js';
+import { demoCommand } from '../demo/demo-command.js';
 import { notifyCommand } from '../notifier/command.js';
 import { tableCommand } from '../lake/command.js';
 import { qualityCommand } from '../quality/command.js';
@@ -17,7 +19,7 @@ import { silverCommand } from '../lake/silver/command.js';
 import { goldCommand } from '../lake/gold/command.js';
 import { exportCommand } from '../lake/export/command.js';
 
-export const commands: Command[] = [stackCommand, runCommand, cdcCommand, bronzeCommand, silverCommand, goldCommand, exportCommand, generateCommand, notifyCommand, tableCommand, qualityCommand, configCommand];
+export const commands: Command[] = [demoCommand, stackCommand, runCommand, cdcCommand, bronzeCommand, silverCommand, goldCommand, exportCommand, statusCommand, generateCommand, notifyCommand, tableCommand, qualityCommand, configCommand];
 
 const root: Command = {
   name: 'lakehouse',

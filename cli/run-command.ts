@@ -5,31 +5,13 @@
 
 import type { Command } from './command.js';
 import { loadConfig } from '../common/config.js';
-import { UserError } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import { startMetricsServer } from '../monitoring/metrics.js';
-import { Capture } from '../cdc/capture.js';
-import { bronzeOptions } from '../lake/bronze/command.js';
-import { BronzeWriter } from '../lake/bronze/writer.js';
-import { silverGate, silverOptions } from '../lake/silver/command.js';
-import { SilverWriter } from '../lake/silver/writer.js';
-import { goldEngineOptions } from '../lake/gold/command.js';
-import { GoldEngine } from '../lake/gold/engine.js';
-import { GoldFollower } from '../lake/gold/follower.js';
-import { sinkFor } from '../notifier/command.js';
-import { loadTemplates, MessageFormatter } from '../notifier/format.js';
-import { Notifier, notifierOptions } from '../notifier/notifier.js';
+import { parseParts, PARTS, startPipeline } from './pipeline.js';
 
 const log = logger('run');
 
-export const PARTS = ['cdc', 'bronze', 'silver', 'gold', 'notify'] as const;
-type Part = (typeof PARTS)[number];
-
-interface Running {
-  name: Part;
-  done: Promise<void>;
-  stop(): Promise<void>;
-}
+export { PARTS };
 
 export const runCommand: Command = {
   name: 'run',
@@ -49,71 +31,22 @@ export const runCommand: Command = {
     const config = loadConfig({ overrides: { 'lake.root': args.values.root, 'metrics.port': args.values['metrics-port'] } });
     const parts = parseParts(args.values.parts as string | undefined);
     const server = await startMetricsServer(config.metrics.host, config.metrics.port);
-    const running: Running[] = [];
-    let failed: Error | undefined;
-    const stopAll = async () => {
-      await Promise.all(running.map((r) => r.stop().catch(() => undefined)));
-    };
-    const start = (name: Part, run: () => Promise<void>, stop: () => Promise<void>) => {
-      const done = run().then(
-        () => undefined,
-        (e: Error) => {
-          failed ??= e;
-          log.error(`${name} stopped: ${e.message}`);
-          void stopAll();
-        },
-      );
-      running.push({ name, done, stop });
-    };
-
-    if (parts.has('cdc')) {
-      const capture = new Capture(config);
-      start('cdc', () => capture.run(), () => capture.stop());
-    }
-    if (parts.has('bronze')) {
-      const bronze = new BronzeWriter(bronzeOptions(config));
-      start('bronze', () => bronze.run(), () => bronze.stop());
-    }
-    if (parts.has('silver')) {
-      const silver = new SilverWriter(silverOptions(config), await silverGate(config));
-      start('silver', () => silver.run(), () => silver.stop());
-    }
-    if (parts.has('gold')) {
-      const follower = new GoldFollower(new GoldEngine(goldEngineOptions(config)), { pollIntervalMs: config.gold.pollIntervalMs, sourceSchema: config.gold.sourceSchema, full: false });
-      start('gold', () => follower.run(), () => follower.stop());
-    }
-    if (parts.has('notify')) {
-      const notifier = new Notifier(notifierOptions(config), sinkFor(config), new MessageFormatter(loadTemplates(config.notify.templates)));
-      start('notify', () => notifier.run(), () => notifier.stop());
-    }
-    log.info(`running ${[...parts].join(', ')}`, { lake: config.lake.root, metrics: `http://${config.metrics.host}:${server.port}/metrics` });
+    const pipeline = await startPipeline(config, parts);
+    log.info(`running ${pipeline.parts.join(', ')}`, { lake: config.lake.root, metrics: `http://${config.metrics.host}:${server.port}/metrics` });
 
     let stopping = false;
     const onSignal = (signal: string) => {
       if (stopping) return;
       stopping = true;
       log.info(`${signal}: stopping every part`);
-      void stopAll();
+      void pipeline.stop();
     };
     process.once('SIGINT', () => onSignal('SIGINT'));
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     try {
-      await Promise.all(running.map((r) => r.done));
+      await pipeline.done;
     } finally {
       await server.close();
     }
-    if (failed) throw failed;
   },
 };
-
-function parseParts(list: string | undefined): Set<Part> {
-  if (!list) return new Set(PARTS);
-  const out = new Set<Part>();
-  for (const p of list.split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (!(PARTS as readonly string[]).includes(p)) {
-      throw new UserError(`unknown part "${p}" in --parts`, { fix: `use some of ${PARTS.join(', ')}` });
-    }
-    out.add(p as Part);
-  }
-  return out;
-}

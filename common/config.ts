@@ -110,6 +110,8 @@ export const OPTIONS = [
     doc: 'Address the /metrics and /health server binds to (loopback unless told).' },
   { key: 'metrics.port', env: 'METRICS_PORT', kind: 'int', default: 9464, min: 0, max: 65535,
     doc: 'Port of the /metrics and /health server; 0 picks a free port.' },
+  { key: 'metrics.probeIntervalMs', env: 'METRICS_PROBE_INTERVAL_MS', kind: 'int', default: 15000, min: 0, max: 3600000,
+    doc: "How often `lakehouse run`, `lakehouse demo` and `lakehouse status --serve` measure consumer lag from the broker and the lake tables' rows, files, bytes and silver/gold lag from the Delta logs (lakehouse_delta_table_*, lakehouse_lake_*_lag_versions); 0 turns it off." },
   { key: 'slack.token', env: 'SLACK_BOT_TOKEN', kind: 'string', default: '', secret: true,
     doc: 'Slack bot token; without it messages are printed to the log instead.' },
   { key: 'slack.channel', env: 'SLACK_CHANNEL', kind: 'string', default: '#sport',

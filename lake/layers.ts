@@ -20,6 +20,16 @@ export function nameOfFolder(folder: string): string {
   return Buffer.from(folder.replace(/%([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
 }
 
+/**
+ * Whether a _delta_log holds a table yet. The folder appears before the first commit is linked into
+ * it, and a reader that opens the table in between finds none (silver stopped on that while bronze
+ * created a table), so a table counts from its first commit (or, after log cleanup, a checkpoint).
+ */
+function hasCommit(log: string): boolean {
+  if (existsSync(join(log, '00000000000000000000.json')) || existsSync(join(log, '_last_checkpoint'))) return true;
+  return existsSync(log) && readdirSync(log).some((f) => /^\d{20}\.(json|checkpoint(\.\d+\.\d+)?\.parquet)$/.test(f));
+}
+
 /** Source tables ("schema.table") that have a Delta table in the layer. */
 export function tablesInLayer(lakeRoot: string, layer: Layer): string[] {
   const base = join(lakeRoot, layer);
@@ -28,7 +38,7 @@ export function tablesInLayer(lakeRoot: string, layer: Layer): string[] {
   for (const s of readdirSync(base, { withFileTypes: true })) {
     if (!s.isDirectory()) continue;
     for (const t of readdirSync(join(base, s.name), { withFileTypes: true })) {
-      if (t.isDirectory() && existsSync(join(base, s.name, t.name, '_delta_log'))) out.push(`${nameOfFolder(s.name)}.${nameOfFolder(t.name)}`);
+      if (t.isDirectory() && hasCommit(join(base, s.name, t.name, '_delta_log'))) out.push(`${nameOfFolder(s.name)}.${nameOfFolder(t.name)}`);
     }
   }
   return out.sort();

@@ -248,6 +248,52 @@ export const goldSilverVersion = new client.Gauge({
   registers: [registry],
 });
 
+// ---- lake tables and consumer lag as measured from outside the writers (monitoring/probe.ts) ---
+// Read from the Delta logs and the broker by `lakehouse run`, `lakehouse demo` and
+// `lakehouse status --serve`, so the numbers exist even when the writer they describe is stopped.
+export const deltaTableRows = new client.Gauge({
+  name: 'lakehouse_delta_table_rows',
+  help: "Rows in a Delta table (numRecords of its files' statistics), by table path",
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+export const deltaTableFiles = new client.Gauge({
+  name: 'lakehouse_delta_table_files',
+  help: 'Data files in the current version of a Delta table, by table path',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+export const deltaTableBytes = new client.Gauge({
+  name: 'lakehouse_delta_table_bytes',
+  help: 'Bytes of the data files in the current version of a Delta table, by table path',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+export const deltaTableLastCommitSeconds = new client.Gauge({
+  name: 'lakehouse_delta_table_last_commit_timestamp_seconds',
+  help: 'When the latest commit of a Delta table was written (Unix time), by table path',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+export const lakeSilverLagVersions = new client.Gauge({
+  name: 'lakehouse_lake_silver_lag_versions',
+  help: 'Bronze versions the silver table has not applied, read from the Delta logs, by silver table path',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+export const lakeGoldLagVersions = new client.Gauge({
+  name: 'lakehouse_lake_gold_lag_versions',
+  help: 'Versions of a silver table the gold tables have not applied yet (the most of any gold table), by silver table path',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+export const probeErrorsTotal = new client.Counter({
+  name: 'lakehouse_probe_errors_total',
+  help: 'Failed measurements of the lake or the broker by the monitoring probe, by what it measured',
+  labelNames: ['source'] as const,
+  registers: [registry],
+});
+
 // ---- shared -----------------------------------------------------------------------------------
 export const errorsTotal = new client.Counter({
   name: 'lakehouse_errors_total',

@@ -20,6 +20,7 @@ import { UserError, errorMessage } from '../common/errors.js';
 import { logger } from '../common/log.js';
 import { POSITION_HEADER, SCHEMA_HEADER, schemaTopic, topicFor, unwrapEnvelope, type ConnectSchema, type SchemaRecord } from '../contracts/change-event.js';
 import { decodeRow, rowSchemaOf } from '../contracts/decode.js';
+import { ConsumerLagProbe } from '../monitoring/consumer-lag.js';
 import * as metrics from '../monitoring/metrics.js';
 import { MessageFormatter, type ActivityFacts } from './format.js';
 import { MergeQueue, type QueueItem } from './merge-queue.js';
@@ -170,10 +171,13 @@ export class Notifier {
 
     const sender = this.sendLoop().catch((e: Error) => this.fail(e));
     const commits = setInterval(() => void this.commit().catch((e: Error) => log.debug(`commit: ${e.message}`)), 500);
+    const lag = new ConsumerLagProbe(this.admin, this.opts.groupId, () => [this.topic]);
+    lag.start();
     try {
       await done;
     } finally {
       this.running = false;
+      lag.stop();
       clearInterval(commits);
       await sender;
       await this.commit().catch(() => undefined);
@@ -191,6 +195,7 @@ export class Notifier {
 
   private fail(e: Error): void {
     this.running = false;
+    metrics.errorsTotal.inc({ stage: 'notify' });
     this.fatal?.(e);
   }
 

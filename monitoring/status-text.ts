@@ -1,0 +1,59 @@
+// The status report as text tables for a terminal.
+
+import { ago, bytes, textTable } from '../cli/text-table.js';
+import type { StatusReport } from './status.js';
+
+export function statusText(r: StatusReport, qualityDays: number): string {
+  const now = new Date(r.at);
+  const out: string[] = [`lakehouse status at ${r.at} (lake ${r.lakeRoot})`, ''];
+
+  out.push('Replication slot');
+  if (r.slot === null) out.push('  (not read)');
+  else if (!r.slot.exists) out.push(`  ${r.slot.slot} does not exist yet (lakehouse cdc creates it)`);
+  else {
+    const s = r.slot;
+    out.push(textTable(['slot', 'active', 'lag', 'lag seconds', 'confirmed LSN', 'WAL status'], [[
+      s.slot, s.active ? 'yes' : 'no', s.lagBytes === null ? '' : bytes(s.lagBytes), s.lagSeconds === null ? '' : s.lagSeconds.toFixed(1), s.confirmedLsn ?? '', s.walStatus ?? '',
+    ]]));
+  }
+
+  out.push('', 'Change topics');
+  out.push(r.topics.length ? textTable(['topic', 'partitions', 'messages'], r.topics.map((t) => [t.topic, t.partitions, t.messages])) : '  (none)');
+
+  out.push('', 'Consumer lag');
+  const perTopic = new Map<string, { group: string; topic: string; partitions: number; lag: number }>();
+  for (const g of r.groups) {
+    const k = `${g.group} ${g.topic}`;
+    const e = perTopic.get(k) ?? { group: g.group, topic: g.topic, partitions: 0, lag: 0 };
+    e.partitions++;
+    e.lag += g.lag;
+    perTopic.set(k, e);
+  }
+  out.push(perTopic.size ? textTable(['group', 'topic', 'partitions', 'lag (messages)'], [...perTopic.values()].map((e) => [e.group, e.topic, e.partitions, e.lag])) : '  (no group has read a change topic yet)');
+
+  out.push('', 'Lake tables');
+  out.push(r.lake.tables.length
+    ? textTable(
+      ['table', 'version', 'rows', 'files', 'size', 'last commit', 'silver lag', 'gold lag'],
+      r.lake.tables.map((t) => [
+        t.path, t.version, t.rows, t.files, bytes(t.bytes),
+        t.lastCommit ? `${t.lastCommit.toISOString().replace(/\.\d+Z$/, 'Z')} (${ago(t.lastCommit, now)})` : '',
+        r.lake.silverLag[t.path] ?? '', r.lake.goldLag[t.path] ?? '',
+      ]),
+    ) + '\n  silver lag: bronze versions the silver table has not applied; gold lag: its versions gold has not applied'
+    : '  (no table yet)');
+
+  out.push('', `Quality (last ${qualityDays} day${qualityDays === 1 ? '' : 's'})`);
+  out.push(r.quality.length
+    ? textTable(['table', 'rule', 'action', 'evaluated', 'failed', 'failed %', 'latest batch'], r.quality.map((q) => [
+      q.table, q.rule, q.action, q.evaluated, q.failed, (q.failureRate * 100).toFixed(2), `${q.lastPassed ? 'passed' : 'FAILED'} ${ago(q.lastBatch, now)}`,
+    ]))
+    : '  (no results)');
+
+  const errors = Object.entries(r.errors);
+  if (errors.length) {
+    out.push('', 'Not read');
+    for (const [source, message] of errors) out.push(`  ${source}: ${message}`);
+  }
+  return out.join('\n');
+}
