@@ -96,7 +96,7 @@ export const OPTIONS = [
     doc: 'How often silver looks for new bronze commits.' },
   { key: 'silver.tables', env: 'SILVER_TABLES', kind: 'list', default: [],
     doc: 'Only these schema.table get a silver table; empty means every bronze table.' },
-  { key: 'silver.maxBatchRows', env: 'SILVER_MAX_BATCH_ROWS', kind: 'int', default: 200000, min: 1, max: 100000000,
+  { key: 'silver.maxBatchRows', env: 'SILVER_MAX_BATCH_ROWS', kind: 'int', default: 50000, min: 1, max: 100000000,
     doc: 'Bronze rows applied to a silver table in one merge, at most (whole bronze commits; bounds memory after a long stop).' },
   { key: 'silver.fileTargetBytes', env: 'SILVER_FILE_TARGET_BYTES', kind: 'int', default: 2097152, min: 65536, max: 2147483647,
     doc: 'Size of the files silver compaction writes. Silver merges rewrite every file holding a changed key, so smaller files make updates cheaper.' },

@@ -21,6 +21,9 @@ import { passAll, type ChangeGate } from './gate.js';
 
 const log = logger('silver');
 
+/** A `fail` quality rule broke: the stage stops, and resumes at the same batch after the fix. */
+export class QualityStop extends UserError {}
+
 /** Metadata columns of every silver table, after the source columns. */
 export const SILVER_METADATA: ColumnSpec[] = [
   { name: '_op', type: 'string' },
@@ -72,11 +75,26 @@ export class SilverWriter {
     metrics.registerHealth({ name: 'silver', healthy: () => !this.stopping && Date.now() - this.lastCycleOk < Math.max(60000, opts.intervalMs * 10), detail: () => ({ tables: this.pairs.size }) });
   }
 
-  /** Applies bronze to silver until stop(); a failing quality rule or a broken table ends it. */
+  /**
+   * Applies bronze to silver until stop(). A failing `fail` rule ends it at once; other errors (a
+   * file another process is still writing, a broker or disk hiccup) are retried with a growing
+   * pause, and end it only when they keep happening.
+   */
   async run(): Promise<void> {
     this.lastCycleOk = Date.now();
+    let failures = 0;
     while (!this.stopping) {
-      const reports = await this.cycle();
+      let reports: TableReport[];
+      try {
+        reports = await this.cycle();
+        failures = 0;
+      } catch (e) {
+        if (e instanceof QualityStop || ++failures > 10) throw e;
+        metrics.errorsTotal.inc({ stage: 'silver' });
+        log.warn(`silver cycle failed; trying again (${failures}/10)`, { error: (e as Error).message });
+        await new Promise((r) => setTimeout(r, Math.min(30_000, 250 * 2 ** failures)));
+        continue;
+      }
       this.lastCycleOk = Date.now();
       this.hooks.onCycle?.(reports);
       if (this.stopping) break;
@@ -187,7 +205,7 @@ export class SilverWriter {
 
     const outcome = await this.gate.check(p.name, rows, keyColumns);
     if (outcome.failure) {
-      throw new UserError(`quality rule "${outcome.failure.rule}" failed on ${p.name}: ${outcome.failure.message}`, {
+      throw new QualityStop(`quality rule "${outcome.failure.rule}" failed on ${p.name}: ${outcome.failure.message}`, {
         where: `${p.bronzePath} versions ${applied + 1}..${target}`,
         fix: 'fix the source rows or the rule, then start silver again: it resumes at this batch and loses nothing',
       });
