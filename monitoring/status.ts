@@ -59,6 +59,7 @@ export async function gatherStatus(config: Config, opts: { qualityDays: number }
       const groups = [...(await groupLag(admin, config.bronze.groupId, topics))];
       const activities = notifyTopic(config);
       if (all.includes(activities)) groups.push(...(await groupLag(admin, config.notify.groupId, [activities])));
+      groups.sort((a, b) => a.group.localeCompare(b.group) || a.topic.localeCompare(b.topic) || a.partition - b.partition);
       return { topics: await topicOffsets(admin, topics), groups };
     } finally {
       await admin.disconnect();
