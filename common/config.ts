@@ -179,6 +179,8 @@ export const OPTIONS = [
     doc: "Folder of the quality rules: per source table <schema>.<table>.schema.json (JSON Schema) and <schema>.<table>.expectations.json (see docs/quality.md); empty means the project's quality/rules." },
   { key: 'quality.failOnMissingRules', env: 'QUALITY_FAIL_ON_MISSING_RULES', kind: 'bool', default: false,
     doc: 'A captured table without rules stops the silver stage (true) or goes to silver unchecked with a warning (false).' },
+  { key: 'quality.foreignKeyWaitMs', env: 'QUALITY_FOREIGN_KEY_WAIT_MS', kind: 'int', default: 60000, min: 0, max: 86400000,
+    doc: "How long after its commit a record that breaks a foreign key may wait for the referenced table: tables reach silver independently, so an activity can be judged before its employee's row has arrived. While a referenced table is missing or behind its bronze (or within 2 s of the commit) the batch is held and judged again; 0 judges at once." },
   { key: 'quality.reportDir', env: 'QUALITY_REPORT_DIR', kind: 'string', default: './quality-report',
     doc: 'Folder `lakehouse quality report` writes its HTML report to (index.html), unless --out is given.' },
 ] as const satisfies readonly OptionSpec[];

@@ -24,7 +24,8 @@ test('silver\'s gate: quarantined changes are held back, deletes always go on, v
   const [alice, bob] = makeEmployees(r, 2);
   const employees = await DeltaTable.create(lake, 'silver/public/employees', { columns: [{ name: 'employee_id', type: 'integer' }, { name: 'address', type: 'string' }] });
   await employees.append([{ employee_id: alice!.employee_id, address: alice!.address }]);
-  const gate = qualityChangeGate(QualityGate.load(), lake);
+  // judged at once: waiting for a late referenced row is the next test's subject
+  const gate = qualityChangeGate(QualityGate.load(), lake, { foreignKeyWaitMs: 0 });
 
   assert.deepEqual(gate.order(['x.other', 'public.crowd_readings', 'public.activities', 'public.matches', 'public.employees', 'public.stadiums']),
     ['public.employees', 'public.activities', 'public.stadiums', 'public.matches', 'public.crowd_readings', 'x.other']);
@@ -50,6 +51,23 @@ test('silver\'s gate: quarantined changes are held back, deletes always go on, v
   const results = await DeltaTable.open(lake, 'quality_results');
   assert.equal((await results.rows()).length, QualityGate.load().rules('public.activities').length, 'one row per rule, once');
   assert.equal(results.txnVersion('bronze/public/activities'), 12);
+});
+
+test('a foreign-key failure waits while the referenced table is missing or behind, and is judged once the wait is over', async (t) => {
+  const lake = tempLake(t);
+  const r = rng(5);
+  const [alice] = makeEmployees(r, 1);
+  const gate = qualityChangeGate(QualityGate.load(), lake, { foreignKeyWaitMs: 60_000 });
+  const act = (id: number, ts: Date) =>
+    bronze(lakeRow('public.activities', { ...makeActivity(r, alice!, new Date(NOW.getTime() - 7200_000)), activity_id: id, sport_type: 'Boxe', distance_m: null }), 'c', { _source_ts: ts });
+  const fresh = await gate.check('public.activities', [act(1, new Date(Date.now() - 5000))], ['activity_id']);
+  assert.match(fresh.hold ?? '', /public\.employees, whose bronze table does not exist yet/, 'held: the employees have not arrived');
+  assert.deepEqual(fresh.passed, []);
+  const justNow = await gate.check('public.activities', [act(2, new Date())], ['activity_id']);
+  assert.match(justNow.hold ?? '', /within 2 s of their commit/);
+  const old = await gate.check('public.activities', [act(3, new Date(Date.now() - 61_000))], ['activity_id']);
+  assert.equal(old.hold, undefined, 'after the wait the record is judged: quarantined');
+  assert.deepEqual(old.passed, []);
 });
 
 test('silver\'s gate judges an update with an unchanged TOASTed value as silver holds it', async (t) => {

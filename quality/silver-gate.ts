@@ -20,8 +20,20 @@ import { recordKeyString } from './values.js';
 
 const METADATA = new Set(BRONZE_METADATA.map((c) => c.name));
 
-export function qualityChangeGate(gate: QualityGate, lakeRoot: string, opts: { ctx?: GateContext } = {}): ChangeGate {
+export interface ChangeGateOptions {
+  ctx?: GateContext;
+  /**
+   * How long after its commit a record that breaks a foreign key may wait for the referenced
+   * table (default 60 s): bronze tables arrive independently, so an activity can reach silver's
+   * gate before its employee's silver row exists. While a referenced table is missing or behind
+   * its bronze, or within 2 s of the record's commit, the batch is held back and judged again.
+   */
+  foreignKeyWaitMs?: number;
+}
+
+export function qualityChangeGate(gate: QualityGate, lakeRoot: string, opts: ChangeGateOptions = {}): ChangeGate {
   const ctx = opts.ctx ?? silverLookup(lakeRoot);
+  const waitMs = opts.foreignKeyWaitMs ?? 60_000;
   return {
     order(tables) {
       const rank = new Map(gate.tables().map((t, i) => [t, i]));
@@ -47,6 +59,8 @@ export function qualityChangeGate(gate: QualityGate, lakeRoot: string, opts: { c
       }
       await fillToasted(lakeRoot, table, keyColumns, records, byRecord);
       const outcome = await gate.check(table, records, ctx);
+      const hold = await foreignKeyHold(gate, lakeRoot, table, outcome.quarantined.map((q) => ({ rule: q.rule, row: byRecord.get(q.record)! })), waitMs);
+      if (hold) return { passed: [], hold, record: async () => undefined };
       const held = new Set(outcome.quarantined.map((q) => byRecord.get(q.record)));
       const { schema, table: name } = splitTableName(table);
       const appId = layerPath('bronze', schema, name);
@@ -84,4 +98,41 @@ async function fillToasted(lakeRoot: string, table: string, keyColumns: string[]
     if (missing?.length && known) for (const c of missing) rec.row[c] = known[c] ?? null;
     current.set(k, { ...(known ?? {}), ...rec.row });
   }
+}
+
+/** Why a batch whose foreign-key failures may be premature should wait, or undefined. */
+async function foreignKeyHold(gate: QualityGate, lakeRoot: string, table: string, failures: Array<{ rule: string; row: Row }>, waitMs: number): Promise<string | undefined> {
+  if (waitMs <= 0) return undefined;
+  const fkRules = new Set(gate.rules(table).filter((r) => r.type === 'foreign_key').map((r) => r.name));
+  const times = failures.filter((f) => fkRules.has(f.rule)).map((f) => (f.row._source_ts instanceof Date ? f.row._source_ts.getTime() : Date.now()));
+  if (times.length === 0) return undefined;
+  const age = Date.now() - Math.max(...times);
+  const oldest = Date.now() - Math.min(...times);
+  if (oldest >= waitMs) return undefined;
+  if (age < Math.min(2000, waitMs)) return `${times.length} record(s) break a foreign key within 2 s of their commit`;
+  for (const ref of gate.dependencies(table)) {
+    const behind = await referencedBehind(lakeRoot, ref);
+    if (behind) return `${times.length} record(s) break a foreign key to ${ref}, whose ${behind}`;
+  }
+  return undefined;
+}
+
+/** What keeps a referenced table's silver from being complete, or undefined when it is. */
+async function referencedBehind(lakeRoot: string, table: string): Promise<string | undefined> {
+  const { schema, table: name } = splitTableName(table);
+  const bronzePath = layerPath('bronze', schema, name);
+  const open = async (path: string) => {
+    try {
+      return await DeltaTable.open(lakeRoot, path);
+    } catch (e) {
+      if (e instanceof UserError && /^no Delta table/.test(e.message)) return undefined;
+      throw e;
+    }
+  };
+  const bronze = await open(bronzePath);
+  if (!bronze) return 'bronze table does not exist yet';
+  const silver = await open(silverPath(table));
+  if (!silver) return 'silver table does not exist yet';
+  const applied = silver.txnVersion(bronzePath) ?? -1;
+  return applied < bronze.version ? `silver is at bronze version ${applied} of ${bronze.version}` : undefined;
 }

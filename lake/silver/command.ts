@@ -21,7 +21,7 @@ export function silverOptions(config: Config): SilverOptions {
 
 /** The gate silver runs behind: the project's quality rules (quality/rules, or quality.rulesDir). */
 export async function silverGate(config: Config): Promise<ChangeGate> {
-  return qualityChangeGate(QualityGate.fromConfig(config), config.lake.root);
+  return qualityChangeGate(QualityGate.fromConfig(config), config.lake.root, { foreignKeyWaitMs: config.quality.foreignKeyWaitMs });
 }
 
 export const silverCommand: Command = {

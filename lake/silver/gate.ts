@@ -10,6 +10,12 @@ export interface GateCheck {
   passed: Row[];
   /** A `fail` rule broke: silver stops before committing anything of the batch. */
   failure?: { rule: string; message: string };
+  /**
+   * The batch cannot be judged yet (a referenced row may still be on its way, e.g. an activity
+   * whose employee's bronze table has not been applied yet): silver leaves the table for this
+   * cycle, commits nothing, and tries the same batch again next cycle.
+   */
+  hold?: string;
   /** Writes quarantine and results for the batch, idempotently per bronze version. */
   record(bronzeVersion: number): Promise<void>;
 }

@@ -50,6 +50,8 @@ export interface TableReport {
   changes: number;
   quarantined: number;
   plan?: Plan['counts'];
+  /** The gate held the table's next batch back (a referenced table is behind). */
+  held?: boolean;
 }
 
 interface Pair {
@@ -155,6 +157,10 @@ export class SilverWriter {
       if (p.bronze.version <= applied) break;
       try {
         const step = await this.applyStep(p, applied, keyColumns, sourceSpecs);
+        if (step.held) {
+          report.held = true;
+          break;
+        }
         report.changes += step.changes;
         report.quarantined += step.quarantined;
         report.plan = step.plan;
@@ -177,7 +183,7 @@ export class SilverWriter {
     return report;
   }
 
-  private async applyStep(p: Pair, applied: number, keyColumns: string[], sourceSpecs: ColumnSpec[]): Promise<{ changes: number; quarantined: number; plan: Plan['counts'] }> {
+  private async applyStep(p: Pair, applied: number, keyColumns: string[], sourceSpecs: ColumnSpec[]): Promise<{ changes: number; quarantined: number; plan: Plan['counts']; held?: boolean }> {
     const silver = p.silver!;
     const commits = await p.bronze.changesSince(applied);
     // whole bronze commits, up to the row budget (at least one)
@@ -209,6 +215,10 @@ export class SilverWriter {
         where: `${p.bronzePath} versions ${applied + 1}..${target}`,
         fix: 'fix the source rows or the rule, then start silver again: it resumes at this batch and loses nothing',
       });
+    }
+    if (outcome.hold) {
+      log.debug('holding the batch back', { table: p.name, reason: outcome.hold });
+      return { changes: 0, quarantined: 0, plan: { inserts: 0, updates: 0, deletes: 0, truncates: 0 }, held: true };
     }
     await outcome.record(target);
 
