@@ -32,6 +32,8 @@ export interface DemoSummary {
   } | null;
   slack: { sent: number; sink: 'slack' | 'log'; channel: string; examples: string[] };
   quarantine: Array<{ table: string; rule: string; rows: number }>;
+  /** The gold tables exported (from manifest.json), or null when the export failed. */
+  exported: Array<{ table: string; version: number; rows: number }> | null;
   where: { lake: string; export: string; manifest: string; metricsUrl: string; metricsFile: string; summaryFile: string };
 }
 
@@ -101,6 +103,7 @@ export async function gatherSummary(i: SummaryInputs): Promise<DemoSummary> {
     } : null,
     slack: i.slack,
     quarantine: [...quarantine.values()].sort((a, b) => b.rows - a.rows || a.rule.localeCompare(b.rule)),
+    exported: i.manifest ? i.manifest.tables.map((t) => ({ table: t.name, version: t.version, rows: t.rows })) : null,
     where: i.where,
   };
 }
@@ -140,7 +143,9 @@ export function summaryText(s: DemoSummary): string {
   out.push('');
   out.push('Where');
   out.push(`  lake                 ${resolve(s.where.lake)}`);
-  out.push(`  export for Power BI  ${s.where.export} (manifest.json, a .parquet and a .csv per gold table)`);
+  out.push(s.exported
+    ? `  export for Power BI  ${s.where.export} (manifest.json, ${s.exported.length} gold tables as .parquet and .csv)`
+    : '  export for Power BI  failed (see the log above)');
   out.push(`  metrics              ${s.where.metricsFile} (the last scrape; served on ${s.where.metricsUrl} while the pipeline runs)`);
   out.push(`  summary              ${s.where.summaryFile}`);
   out.push('  status               node bin/lakehouse.js status');

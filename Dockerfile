@@ -1,0 +1,23 @@
+# The lakehouse program in a container: one image for every part (docker-compose.yml runs it as
+# cdc, bronze, silver, gold, notify, the monitor and the generator). TypeScript runs through tsx,
+# as on a developer's machine, so there is no build step.
+FROM node:20-bookworm-slim
+
+WORKDIR /app
+ENV NODE_ENV=production \
+    LAKE_ROOT=/data/lake \
+    METRICS_HOST=0.0.0.0 \
+    METRICS_PORT=9464
+
+# Dependencies first: this layer is rebuilt only when the lock file changes.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY . .
+RUN mkdir -p /data/lake && chown -R node:node /data
+USER node
+VOLUME ["/data/lake"]
+EXPOSE 9464
+
+ENTRYPOINT ["node", "bin/lakehouse.js"]
+CMD ["--help"]

@@ -1,0 +1,100 @@
+// docker-compose.yml is accepted by `docker compose config` (the client only: no engine is needed)
+// and wires what monitoring/ expects: every Prometheus target is a part built from the project's
+// Dockerfile and serving /metrics on 9464, Prometheus reads monitoring/, Grafana is provisioned
+// with the data source and the dashboard. Skipped, saying why, where `docker compose` is missing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../stack/paths.js';
+
+const root = projectRoot();
+
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  command?: string[];
+  entrypoint?: string[];
+  environment?: Record<string, string>;
+  profiles?: string[];
+  volumes?: Array<{ type: string; source: string; target: string; read_only?: boolean }>;
+  ports?: Array<{ target: number; published: string; host_ip?: string }>;
+}
+
+/** How to call Compose here, or why the test cannot. */
+function compose(): { cmd: string[] } | { skip: string } {
+  const docker = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
+  if (docker.error) return { skip: 'no docker client on this machine' };
+  if (docker.status === 0) return { cmd: ['docker', 'compose'] };
+  return { skip: `the docker client has no compose plugin (docker compose version: ${(docker.stderr || docker.stdout).trim().split('\n')[0]})` };
+}
+
+const found = compose();
+const skip = 'skip' in found ? found.skip : false;
+
+function run(...args: string[]): string {
+  const [cmd, ...pre] = (found as { cmd: string[] }).cmd;
+  const res = spawnSync(cmd!, [...pre, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, SLACK_BOT_TOKEN: '' } });
+  assert.equal(res.status, 0, `${cmd} ${[...pre, ...args].join(' ')}:\n${res.stdout}${res.stderr}`);
+  return res.stdout;
+}
+
+const PARTS = ['cdc', 'bronze', 'silver', 'gold', 'notify', 'monitor', 'generator'];
+
+test('docker compose config accepts the file; without a profile it starts only PostgreSQL and Redpanda', { skip }, () => {
+  assert.deepEqual(run('config', '--services').trim().split('\n').sort(), ['postgres', 'redpanda']);
+});
+
+test('the pipeline profile: servers, console, every part from the Dockerfile, the generator, Prometheus and Grafana wired to monitoring/', { skip }, () => {
+  const config = JSON.parse(run('--profile', 'pipeline', 'config', '--format', 'json')) as { services: Record<string, Service> };
+  const s = config.services;
+  assert.deepEqual(Object.keys(s).sort(), ['bronze', 'cdc', 'console', 'generator', 'gold', 'grafana', 'monitor', 'notify', 'postgres', 'prometheus', 'redpanda', 'silver']);
+
+  assert.ok(s.postgres!.command!.includes('wal_level=logical'), 'PostgreSQL with logical decoding');
+  assert.match(s.redpanda!.image!, /^redpandadata\/redpanda:/);
+  assert.equal(s.console!.environment!.KAFKA_BROKERS, 'redpanda:9092');
+
+  for (const name of PARTS) {
+    const p = s[name]!;
+    assert.equal(p.build?.context, root, `${name} is built from the project`);
+    assert.equal(p.build?.dockerfile, 'Dockerfile');
+    assert.equal(p.environment!.DATABASE_URL, 'postgres://lakehouse:lakehouse@postgres:5432/lakehouse');
+    assert.equal(p.environment!.KAFKA_BROKERS, 'redpanda:9092');
+    assert.equal(p.environment!.METRICS_HOST, '0.0.0.0', `${name} serves /metrics beyond its container`);
+    assert.ok(p.volumes!.some((v) => v.source === 'lake-data' && v.target === p.environment!.LAKE_ROOT), `${name} shares the lake volume`);
+  }
+  assert.deepEqual(PARTS.map((n) => s[n]!.command![0]), ['cdc', 'bronze', 'silver', 'gold', 'notify', 'status', 'generate']);
+
+  // every scrape target of monitoring/prometheus.yml is a part serving metrics.port 9464
+  const targets = [...readFileSync(join(root, 'monitoring', 'prometheus.yml'), 'utf8').matchAll(/targets: \["([a-z]+):(\d+)"\]/g)].map((m) => ({ host: m[1]!, port: m[2]! }));
+  assert.equal(targets.length, 6);
+  for (const { host, port } of targets) {
+    assert.ok(PARTS.includes(host), `${host} is a part of the compose file`);
+    assert.equal(s[host]!.environment!.METRICS_PORT, port, `${host} serves /metrics on ${port}`);
+  }
+
+  const prom = s.prometheus!;
+  assert.ok(prom.volumes!.some((v) => v.source === join(root, 'monitoring') && v.target === '/etc/prometheus'));
+  assert.ok(prom.command!.includes('--config.file=/etc/prometheus/prometheus.yml'));
+
+  const grafana = s.grafana!;
+  const provisioning = grafana.volumes!.find((v) => v.source === join(root, 'monitoring', 'grafana', 'provisioning'))!;
+  assert.equal(provisioning.target, '/etc/grafana/provisioning');
+  const dashboards = grafana.volumes!.find((v) => v.source === join(root, 'monitoring', 'grafana', 'dashboards'))!;
+  const provider = readFileSync(join(root, 'monitoring', 'grafana', 'provisioning', 'dashboards', 'lakehouse.yml'), 'utf8');
+  assert.match(provider, new RegExp(`path: ${dashboards.target}\\b`), 'the dashboard provider reads the mounted dashboards');
+  const datasource = readFileSync(join(root, 'monitoring', 'grafana', 'provisioning', 'datasources', 'prometheus.yml'), 'utf8');
+  assert.match(datasource, /url: http:\/\/prometheus:9090/, 'the data source is the prometheus service');
+  assert.match(datasource, /uid: lakehouse-prometheus/, 'the uid the dashboard panels name');
+});
+
+test('the Dockerfile builds the program from the lock file and runs bin/lakehouse.js', () => {
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  assert.match(dockerfile, /^FROM node:20/m);
+  assert.match(dockerfile, /^COPY package\.json package-lock\.json/m);
+  assert.match(dockerfile, /npm ci\b/);
+  assert.match(dockerfile, /^ENTRYPOINT \["node", "bin\/lakehouse\.js"\]/m);
+  const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
+  for (const p of ['node_modules', '.stack', '.git']) assert.ok(ignored.includes(p), `${p} stays out of the image`);
+});
