@@ -14,7 +14,7 @@ import { SilverWriter } from '../lake/silver/writer.js';
 import { goldEngineOptions } from '../lake/gold/command.js';
 import { GoldEngine } from '../lake/gold/engine.js';
 import { GoldFollower } from '../lake/gold/follower.js';
-import { errorsTotal } from '../monitoring/metrics.js';
+import { errorsTotal, registerHealth } from '../monitoring/metrics.js';
 import { PipelineProbe } from '../monitoring/probe.js';
 import { sinkFor } from '../notifier/command.js';
 import { loadTemplates, MessageFormatter } from '../notifier/format.js';
@@ -109,8 +109,17 @@ export async function startPipeline(config: Config, parts: Set<Part>, hooks: Pip
   }
   if (parts.has('notify')) {
     const sink = hooks.sink ? hooks.sink(sinkFor(config)) : sinkFor(config);
-    const notifier = new Notifier(notifierOptions(config), sink, new MessageFormatter(loadTemplates(config.notify.templates)), { onReady: () => hooks.onReady?.('notify') });
-    start('notify', () => notifier.run(), () => notifier.stop());
+    // the notifier reports its health through its command; here the pipeline does it for it
+    let ready = false;
+    let stopped = false;
+    registerHealth({ name: 'notify', healthy: () => ready && !stopped });
+    const notifier = new Notifier(notifierOptions(config), sink, new MessageFormatter(loadTemplates(config.notify.templates)), {
+      onReady: () => {
+        ready = true;
+        hooks.onReady?.('notify');
+      },
+    });
+    start('notify', () => notifier.run().finally(() => (stopped = true)), () => notifier.stop());
   }
   probe.start();
 

@@ -80,15 +80,12 @@ export async function runDemo(config: Config, o: DemoOptions, interrupt: Interru
     log.info('pipeline started: capture, bronze, silver (behind the quality gate), gold, Slack', { metrics: metricsUrl, lake: config.lake.root });
 
     // in an object: the polls below update it from closures
-    const state: { waiting: Waiting | undefined } = { waiting: { stage: 'capture', detail: 'starting' } };
-    const progress = reportProgress(3000, () => (state.waiting ? `waiting for ${state.waiting.stage}: ${state.waiting.detail}` : ''));
+    const state: { waiting: Waiting | undefined; starting: string[] } = { waiting: undefined, starting: [] };
+    const starting = () => (['cdc', 'bronze', 'notify'] as Part[]).filter((p) => !ready.has(p));
+    const progress = reportProgress(3000, () =>
+      state.starting.length ? `starting ${state.starting.join(', ')}` : state.waiting ? `waiting for ${state.waiting.stage}: ${state.waiting.detail}` : '');
     try {
-      await until(pipeline.done, interrupt, 180_000, () => ['cdc', 'bronze', 'notify'].every((p) => ready.has(p as Part)), () => {
-        const missing = ['cdc', 'bronze', 'notify'].filter((p) => !ready.has(p as Part));
-        state.waiting = { stage: 'capture', detail: `starting ${missing.join(', ')}` };
-        return `the pipeline did not start within 180 s (${missing.join(', ')} not ready)`;
-      });
-      state.waiting = undefined;
+      await until(pipeline.done, interrupt, 180_000, () => (state.starting = starting()).length === 0, () => `the pipeline did not start within 180 s (${starting().join(', ')} not ready)`);
 
       if (o.durationS > 0 && !interrupt.stopped) {
         log.info(`inserting live rows: ${o.rate}/s for ${o.durationS} s${o.badRate ? `, ${Math.round(o.badRate * 100)} % of them bad` : ''}`);

@@ -149,7 +149,7 @@ export function summaryText(s: DemoSummary): string {
   out.push(`  metrics              ${s.where.metricsFile} (the last scrape; served on ${s.where.metricsUrl} while the pipeline runs)`);
   out.push(`  summary              ${s.where.summaryFile}`);
   out.push('  status               node bin/lakehouse.js status');
-  out.push('  dashboards           docker compose up -d prometheus grafana, then http://localhost:3000 (docs/monitoring.md)');
+  out.push('  alerts, dashboard    monitoring/ (Prometheus rules, Grafana): docs/monitoring.md');
   return out.join('\n');
 }
 

@@ -145,7 +145,7 @@ test('every metric the dashboard and the alerts name is served, with data, by th
   const health = await fetch(`http://127.0.0.1:${server.port}/health`);
   const body = (await health.json()) as { status: string; parts: { name: string }[] };
   assert.equal(health.status, 200, JSON.stringify(body));
-  for (const part of ['cdc', 'bronze', 'silver', 'gold']) assert.ok(body.parts.some((p) => p.name === part), `${part} reports its health`);
+  for (const part of ['cdc', 'bronze', 'silver', 'gold', 'notify']) assert.ok(body.parts.some((p) => p.name === part), `${part} reports its health`);
 });
 
 test('Prometheus scrapes the pipeline; LakehouseConsumerBehind fires when bronze stops, LakehousePartDown when the process stops answering', { timeout: 180_000 }, async () => {
