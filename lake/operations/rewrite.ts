@@ -22,9 +22,12 @@ export interface RewriteResult {
 
 export async function rewriteFiles(storage: Storage, snapshot: Snapshot, files: Add[], decide: RowDecision, extraRows: Row[] = []): Promise<RewriteResult> {
   const removed: Add[] = [];
-  const kept: Row[] = [];
+  const added: Add[] = [];
   let rowsChanged = 0;
   let rowsCopied = 0;
+  const target = { storage, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns };
+  // Each rewritten file becomes its own new file: pooling them would grow one file without bound
+  // when the same recent rows keep changing (silver, gold), and every later merge would pay for it.
   for (const add of files) {
     const rows = await readFile(storage, snapshot, add);
     const out: Row[] = [];
@@ -38,11 +41,15 @@ export async function rewriteFiles(storage: Storage, snapshot: Snapshot, files: 
     removed.push(add);
     rowsChanged += changed;
     rowsCopied += out.length;
-    for (const r of out) kept.push(r);
+    if (out.length) {
+      checkColumns(out, snapshot.schema);
+      added.push(...(await writeDataFiles(target, out)));
+    }
   }
-  const toWrite = extraRows.length ? kept.concat(extraRows) : kept;
-  checkColumns(toWrite, snapshot.schema);
-  const added = toWrite.length ? await writeDataFiles({ storage, schema: snapshot.schema, partitionColumns: snapshot.partitionColumns }, toWrite) : [];
+  if (extraRows.length) {
+    checkColumns(extraRows, snapshot.schema);
+    added.push(...(await writeDataFiles(target, extraRows)));
+  }
   const now = Date.now();
   const actions: Action[] = [
     ...removed.map((a) => ({
