@@ -72,7 +72,9 @@ export async function runDemo(config: Config, o: DemoOptions, interrupt: Interru
     const metricsUrl = `http://${config.metrics.host}:${server.port}/metrics`;
     let recorder: RecordingSink | undefined;
     const ready = new Set<Part>();
-    const pipeline = await startPipeline(config, new Set(PARTS), {
+    // the probe feeds the progress line (quarantined rows): every few seconds while the demo runs
+    const probeIntervalMs = config.metrics.probeIntervalMs === 0 ? 0 : Math.min(config.metrics.probeIntervalMs, 3000);
+    const pipeline = await startPipeline({ ...config, metrics: { ...config.metrics, probeIntervalMs } }, new Set(PARTS), {
       sink: (s) => (recorder = new RecordingSink(s)),
       onReady: (p) => ready.add(p),
     });
