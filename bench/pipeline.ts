@@ -8,8 +8,11 @@
 //      seconds. Latencies are read back from the lake afterwards, exactly: commit-to-bronze is the
 //      bronze commit's timestamp minus each row's source commit time; commit-to-silver is the time
 //      of the silver commit whose txn first covers the row's bronze version.
-// Everything runs in this one process, so its peak resident memory bounds each part's.
+// The capture runs in this process; bronze and silver run as `lakehouse bronze` and
+// `lakehouse silver` child processes, as in production, and each one's peak resident memory
+// (VmHWM) is read from /proc when it stops.
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,14 +20,11 @@ import pg from 'pg';
 import { loadConfig } from '../common/config.js';
 import { setLogLevel } from '../common/log.js';
 import { Capture } from '../cdc/capture.js';
-import { bronzeOptions } from '../lake/bronze/command.js';
-import { BronzeWriter } from '../lake/bronze/writer.js';
-import { silverOptions } from '../lake/silver/command.js';
-import { SilverWriter } from '../lake/silver/writer.js';
 import { DeltaTable } from '../lake/index.js';
 import { defaultStack, stackEnv, stackUp } from '../stack/stack.js';
 import { freshDatabase, uniqueName } from '../test/support/stack.js';
 import { tempLake } from '../test/support/pipeline.js';
+import { projectRoot } from '../stack/paths.js';
 
 const TABLE = `(id bigint primary key, account int not null, kind text not null, amount numeric(12,2), rate double precision,
   flag boolean, note text, created_at timestamptz not null default now(), day date, tags text[])`;
@@ -38,6 +38,43 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A part as its own process, and its peak resident memory in MB when it is stopped. */
+function startPart(part: 'bronze' | 'silver', env: Record<string, string>): { child: ChildProcess; stop(): Promise<number> } {
+  const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'lakehouse.js'), part], {
+    env: { ...process.env, ...env, LAKEHOUSE_CONFIG: '', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return {
+    child,
+    async stop() {
+      let peak = 0;
+      if (child.exitCode !== null || child.signalCode !== null) return peak;
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        peak = m ? Math.round(Number(m[1]) / 1024) : 0;
+      } catch {
+        // not on Linux, or already gone
+      }
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      return peak;
+    },
+  };
+}
+
+/** Rows in a table by its add actions' statistics (no data read), or 0 when it does not exist. */
+async function rowCount(root: string, path: string): Promise<number> {
+  try {
+    const t = await DeltaTable.open(root, path);
+    let n = 0;
+    for (const a of t.snapshot.files.values()) n += a.stats ? Number((JSON.parse(a.stats) as { numRecords?: number }).numRecords ?? 0) : 0;
+    return n;
+  } catch {
+    return 0;
+  }
+}
 
 /** Commit timestamp and txn versions of each commit of a table, from its JSON commit files. */
 function commitLog(root: string, path: string, from: number, to: number): Array<{ version: number; ts: number; txn: Map<string, number> }> {
@@ -77,11 +114,9 @@ export async function run(argv: string[]): Promise<void> {
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   let peakRss = 0;
-  let peakHeap = 0;
   const sampler = setInterval(() => {
     const m = process.memoryUsage();
     peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed + m.external);
   }, 50);
   const out: Record<string, number> = {};
   const stops: Array<() => Promise<void>> = [];
@@ -119,40 +154,52 @@ export async function run(argv: string[]): Promise<void> {
       await sleep(50);
     }
 
-    process.stdout.write('draining it into bronze...\n');
-    peakRss = process.memoryUsage().rss;
-    let bronzeRows = 0;
+    process.stdout.write('draining it into bronze (lakehouse bronze, its own process)...\n');
     const t1 = Date.now();
-    const bronze = new BronzeWriter(bronzeOptions(config), { onFlush: (r) => (bronzeRows += r.rows) });
-    const bronzeDone = bronze.run();
-    stops.push(async () => { await bronze.stop(); await bronzeDone; });
-    while (bronzeRows < written) await sleep(20);
+    let bronze = startPart('bronze', env);
+    stops.push(async () => void (await bronze.stop()));
+    let bronzeRows = 0;
+    while ((bronzeRows = await rowCount(lake.root, BRONZE)) < written) await sleep(100);
     const bronzeSecs = (Date.now() - t1) / 1000;
     out.bronze_changes = bronzeRows;
     out.bronze_changes_per_s = Math.round(bronzeRows / bronzeSecs);
     const bronzeTable = await DeltaTable.open(lake.root, BRONZE);
     out.bronze_commits = bronzeTable.version;
+    // sustained: from the first data commit to the last, start-up and group join left out
+    const drained = commitLog(lake.root, BRONZE, 1, bronzeTable.version);
+    const firstRows = (await bronzeTable.changesSince(0, 1)).reduce((n, c) => n + c.added.reduce((m, a) => m + Number((JSON.parse(a.stats ?? '{}') as { numRecords?: number }).numRecords ?? 0), 0), 0);
+    const span = (drained[drained.length - 1]!.ts - drained[0]!.ts) / 1000;
+    if (drained.length > 1 && span > 0) out.bronze_sustained_changes_per_s = Math.round((bronzeRows - firstRows) / span);
+    out.bronze_drain_peak_rss_mb = await bronze.stop();
 
-    process.stdout.write('applying bronze to silver...\n');
+    process.stdout.write('applying bronze to silver (lakehouse silver, its own process)...\n');
     const t2 = Date.now();
-    const silver = new SilverWriter(silverOptions(config));
-    let silverDone = false;
-    while (!silverDone) {
-      const reports = await silver.cycle();
-      silverDone = reports.some((r) => r.table === 'public.mixed' && r.silverVersion >= 0) &&
-        ((await DeltaTable.open(lake.root, SILVER)).txnVersion(BRONZE) ?? -1) >= bronzeTable.version;
+    let silver = startPart('silver', env);
+    stops.push(async () => void (await silver.stop()));
+    for (;;) {
+      const s = await DeltaTable.open(lake.root, SILVER).catch(() => undefined);
+      if ((s?.txnVersion(BRONZE) ?? -1) >= bronzeTable.version) break;
+      await sleep(100);
     }
     const silverSecs = (Date.now() - t2) / 1000;
     out.silver_changes_per_s = Math.round(written / silverSecs);
-    out.throughput_peak_rss_mb = Math.round(peakRss / 1048576);
+    out.silver_catch_up_peak_rss_mb = await silver.stop();
 
     // 2. latency at a fixed rate, every part running
     process.stdout.write(`measuring commit-to-bronze and commit-to-silver latency at ${rate.toLocaleString('en')} changes/s for ${seconds} s...\n`);
     const bronzeFrom = (await DeltaTable.open(lake.root, BRONZE)).version + 1;
     const silverFrom = (await DeltaTable.open(lake.root, SILVER)).version + 1;
-    const silverRunning = new SilverWriter(silverOptions(config));
-    const silverRun = silverRunning.run();
-    stops.unshift(async () => { await silverRunning.stop(); await silverRun; });
+    bronze = startPart('bronze', env);
+    silver = startPart('silver', env);
+    // both parts running and caught up before the clock starts: one change through to silver
+    await writers[0]!.query(`insert into mixed select ${ROW} from generate_series(${nextId}, ${nextId}) g`);
+    const probe = nextId++;
+    for (;;) {
+      const s = await DeltaTable.open(lake.root, SILVER);
+      const rows = await s.rows({ filters: [{ column: 'id', op: '=', value: BigInt(probe) }], columns: ['id'] });
+      if (rows.length) break;
+      await sleep(100);
+    }
     peakRss = process.memoryUsage().rss;
     // Two writers share the rate. Updates and deletes touch the 5,000 most recently inserted rows,
     // as order or activity workloads do: silver is copy-on-write (no deletion vectors yet), so a
@@ -203,7 +250,9 @@ export async function run(argv: string[]): Promise<void> {
       await sleep(100);
       b2 = await DeltaTable.open(lake.root, BRONZE);
     }
-    out.latency_peak_rss_mb = Math.round(peakRss / 1048576);
+    out.capture_peak_rss_mb = Math.round(peakRss / 1048576);
+    out.bronze_peak_rss_mb = await bronze.stop();
+    out.silver_peak_rss_mb = await silver.stop();
     const s2 = await DeltaTable.open(lake.root, SILVER);
     const bronzeCommits = commitLog(lake.root, BRONZE, bronzeFrom, b2.version);
     const silverCommits = commitLog(lake.root, SILVER, silverFrom, s2.version);
@@ -237,8 +286,6 @@ export async function run(argv: string[]): Promise<void> {
     out.commit_to_bronze_p99_ms = percentile(toBronze, 99);
     out.commit_to_silver_p50_ms = percentile(toSilver, 50);
     out.commit_to_silver_p99_ms = percentile(toSilver, 99);
-    out.peak_rss_mb = Math.round(Math.max(peakRss, process.memoryUsage().rss) / 1048576);
-    out.peak_js_heap_mb = Math.round(peakHeap / 1048576);
     for (const c of writers) await c.end();
   } finally {
     clearInterval(sampler);
@@ -249,10 +296,10 @@ export async function run(argv: string[]): Promise<void> {
   }
   process.stdout.write(
     [
-      `bronze:     ${out.bronze_changes!.toLocaleString('en')} changes from a broker backlog at ${out.bronze_changes_per_s!.toLocaleString('en')} changes/s (${out.bronze_commits} Delta commits)`,
-      `silver:     the same changes merged at ${out.silver_changes_per_s!.toLocaleString('en')} changes/s; peak RSS ${out.throughput_peak_rss_mb} MB`,
-      `latency:    at ${out.latency_rate_changes_per_s!.toLocaleString('en')} changes/s (capture, bronze and silver in one process): commit-to-bronze p50 ${out.commit_to_bronze_p50_ms} ms, p99 ${out.commit_to_bronze_p99_ms} ms; commit-to-silver p50 ${out.commit_to_silver_p50_ms} ms, p99 ${out.commit_to_silver_p99_ms} ms (${out.latency_samples!.toLocaleString('en')} changes)`,
-      `memory:     peak RSS ${out.peak_rss_mb} MB for capture + bronze + silver together (JavaScript heap and buffers at most ${out.peak_js_heap_mb} MB; the rest is DuckDB and the allocator)`,
+      `bronze:     ${out.bronze_changes!.toLocaleString('en')} changes from a broker backlog at ${out.bronze_sustained_changes_per_s?.toLocaleString('en')} changes/s from its first commit to its last (${out.bronze_changes_per_s!.toLocaleString('en')}/s counting process start and group join; ${out.bronze_commits} Delta commits; peak RSS ${out.bronze_drain_peak_rss_mb} MB)`,
+      `silver:     the same changes merged at ${out.silver_changes_per_s!.toLocaleString('en')} changes/s (peak RSS ${out.silver_catch_up_peak_rss_mb} MB)`,
+      `latency:    at ${out.latency_rate_changes_per_s!.toLocaleString('en')} changes/s: commit-to-bronze p50 ${out.commit_to_bronze_p50_ms} ms, p99 ${out.commit_to_bronze_p99_ms} ms; commit-to-silver p50 ${out.commit_to_silver_p50_ms} ms, p99 ${out.commit_to_silver_p99_ms} ms (${out.latency_samples!.toLocaleString('en')} changes)`,
+      `memory:     peak RSS while streaming: capture ${out.capture_peak_rss_mb} MB (with the bench's writers), bronze ${out.bronze_peak_rss_mb} MB, silver ${out.silver_peak_rss_mb} MB`,
       JSON.stringify({ bench: 'pipeline', ...out }),
       '',
     ].join('\n'),
