@@ -41,6 +41,11 @@ export interface GateOptions {
 export interface CheckOptions {
   /** Records of other tables that passed the gate in this silver batch: foreign keys accept them. */
   sameBatch?: Record<string, GateRecord[]>;
+  /**
+   * Leave the metrics to the caller (countOutcome), for a stage that may judge the same batch
+   * again (silver holding a batch for a late referenced row) and must count it once.
+   */
+  deferMetrics?: boolean;
 }
 
 export class QualityGate {
@@ -138,8 +143,10 @@ export class QualityGate {
         quarantined.push({ record: records[i]!, rule: first!.rule, message: `${first!.message}${also}` });
       }
     }
-    this.record(table, results, quarantined, failure, started);
-    return { passed, quarantined, results, ...(failure ? { failure } : {}) };
+    const outcome = { passed, quarantined, results, ...(failure ? { failure } : {}) };
+    if (!opts.deferMetrics) this.countOutcome(table, outcome);
+    qualityCheckSeconds.observe({ table }, Number(process.hrtime.bigint() - started) / 1e9);
+    return outcome;
   }
 
   /** Checks several tables' batches of one silver batch, referenced tables first, so a foreign key accepts a row that passed beside it. */
@@ -178,14 +185,14 @@ export class QualityGate {
     return { passed: records, quarantined: [], results: [] };
   }
 
-  private record(table: string, results: RuleResult[], quarantined: QuarantineEntry[], failure: GateOutcome['failure'], started: bigint): void {
+  /** Counts a batch's verdicts in the metrics (once per batch that a stage acted on). */
+  countOutcome(table: string, { results, quarantined, failure }: GateOutcome): void {
     for (const r of results) {
       if (r.evaluated) qualityEvaluatedTotal.inc({ table, rule: r.rule }, r.evaluated);
       if (r.failed) qualityFailedTotal.inc({ table, rule: r.rule }, r.failed);
     }
     for (const q of quarantined) qualityQuarantinedTotal.inc({ table, rule: q.rule });
     if (failure) qualityStopsTotal.inc({ table, rule: failure.rule });
-    qualityCheckSeconds.observe({ table }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 }
 

@@ -58,7 +58,7 @@ export function qualityChangeGate(gate: QualityGate, lakeRoot: string, opts: Cha
         byRecord.set(rec, r);
       }
       await fillToasted(lakeRoot, table, keyColumns, records, byRecord);
-      const outcome = await gate.check(table, records, ctx);
+      const outcome = await gate.check(table, records, ctx, { deferMetrics: true });
       const hold = await foreignKeyHold(gate, lakeRoot, table, outcome.quarantined.map((q) => ({ rule: q.rule, row: byRecord.get(q.record)! })), waitMs);
       if (hold) return { passed: [], hold, record: async () => undefined };
       const held = new Set(outcome.quarantined.map((q) => byRecord.get(q.record)));
@@ -68,6 +68,7 @@ export function qualityChangeGate(gate: QualityGate, lakeRoot: string, opts: Cha
         passed: held.size ? changes.filter((r) => !held.has(r)) : changes,
         ...(outcome.failure ? { failure: outcome.failure } : {}),
         async record(bronzeVersion) {
+          gate.countOutcome(table, outcome);
           const at = new Date();
           await writeQuarantine(lakeRoot, table, outcome.quarantined, { appId, version: bronzeVersion }, at);
           await writeQualityResults(lakeRoot, outcome.results, { appId, version: bronzeVersion }, at);
@@ -131,6 +132,11 @@ async function referencedBehind(lakeRoot: string, table: string): Promise<string
   };
   const bronze = await open(bronzePath);
   if (!bronze) return 'bronze table does not exist yet';
+  // bronze creates a table (version 0) before it appends the first rows, and rows of one table
+  // arrive over several commits: a referenced table that is still filling is not yet complete
+  if (bronze.version === 0) return 'bronze table has no rows yet';
+  const last = (await bronze.history(1))[0];
+  if (last && Date.now() - last.timestamp.getTime() < 2000) return 'bronze table was written less than 2 s ago';
   const silver = await open(silverPath(table));
   if (!silver) return 'silver table does not exist yet';
   const applied = silver.txnVersion(bronzePath) ?? -1;
