@@ -1,4 +1,4 @@
-// Tables written by Spark and delta-rs (../shared/delta-conformance) read by our reader exactly as
+// Tables written by Spark and delta-rs (test/fixtures/delta-conformance, from ../shared) read by our reader exactly as
 // deltalake reads them: every version in the log, rows, schema, partition columns and files.
 
 import assert from 'node:assert/strict';
@@ -12,7 +12,8 @@ import { listLog } from './kernel/log.js';
 import { LocalStorage } from './storage/local.js';
 import { canonicalRows, deltalakeRead, sortRows, type ReadRequest } from './testing/deltalake-oracle.js';
 
-const DIR = join(projectRoot(), '..', 'shared', 'delta-conformance');
+// A copy of ../shared/delta-conformance kept in the project, so a checkout alone runs the tests.
+const DIR = join(projectRoot(), 'test', 'fixtures', 'delta-conformance');
 
 test('every conformance table reads as deltalake reads it, at every version', async () => {
   assert.ok(existsSync(DIR), `conformance tables expected at ${DIR}`);

@@ -12,7 +12,8 @@ import { DeltaTable } from './index.js';
 import { deltalakeRead } from './testing/deltalake-oracle.js';
 import { tempLake } from './testing/tmp.js';
 
-const CONFORMANCE = join(projectRoot(), '..', 'shared', 'delta-conformance');
+// A copy of ../shared/delta-conformance kept in the project, so a checkout alone runs the tests.
+const CONFORMANCE = join(projectRoot(), 'test', 'fixtures', 'delta-conformance');
 const COLUMNS = [{ name: 'id', type: 'long' as const }, { name: 'v', type: 'string' as const }];
 
 function snapshotDir(dir: string): string {
