@@ -23,7 +23,9 @@ if (files.length === 0) {
 }
 const res = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  // --test-force-exit: a test that timed out can leave a broker client or a timer behind, which
+  // would keep its file's process, and with it the whole run, alive for ever.
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', '--test-timeout=900000', '--test-reporter=spec', ...files],
   { stdio: 'inherit', env: { LOG_LEVEL: 'warn', ...process.env, LAKEHOUSE_TEST: '1' } },
 );
 process.exit(res.status ?? 1);

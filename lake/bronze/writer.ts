@@ -165,6 +165,7 @@ export class BronzeWriter {
   }
 
   private fail(e: Error): void {
+    if (!this.stopping) metrics.errorsTotal.inc({ stage: 'bronze' });
     this.stopping = true;
     this.fatal?.(e);
   }

@@ -9,6 +9,7 @@
 // the rows; a restart, or a second silver process, starts from there. Silver needs nothing but
 // the lake: no broker, no state of its own.
 
+import { hostname } from 'node:os';
 import { UserError } from '../../common/errors.js';
 import { logger } from '../../common/log.js';
 import * as metrics from '../../monitoring/metrics.js';
@@ -20,6 +21,9 @@ import { byPosition, keyOf, planChanges, type Plan } from './plan.js';
 import { passAll, type ChangeGate } from './gate.js';
 
 const log = logger('silver');
+
+/** Names this process in the commitInfo of each commit it makes (engineInfo). */
+const ENGINE = `lakehouse-silver/${hostname()}:${process.pid}`;
 
 /** A `fail` quality rule broke: the stage stops, and resumes at the same batch after the fix. */
 export class QualityStop extends UserError {}
@@ -228,15 +232,17 @@ export class SilverWriter {
     const txn = [{ appId: p.bronzePath, version: target }];
     const columns = [...sourceSpecs, ...SILVER_METADATA];
     const upserts = [...plan.upserts.values()];
+    let filesAdded = 0;
     if (plan.truncate) {
-      await silver.overwrite(upserts, { txn, columns });
+      filesAdded = (await silver.overwrite(upserts, { txn, columns, engineInfo: ENGINE })).filesAdded;
     } else if (upserts.length || plan.deletes.size) {
       const deletes = [...plan.deletes.values()].map((d) => {
         const row: Row = { _op: 'd' };
         for (const k of keyColumns) row[k] = d[k];
         return row;
       });
-      await silver.merge([...upserts, ...deletes], {
+      filesAdded = (await silver.merge([...upserts, ...deletes], {
+        engineInfo: ENGINE,
         keys: keyColumns,
         isDelete: (r) => r._op === 'd',
         columns,
@@ -250,9 +256,9 @@ export class SilverWriter {
           for (const c of missing) out[c] = current[c];
           return out;
         },
-      });
+      })).filesAdded;
     } else {
-      await silver.append([], { txn, columns }); // progress only: these bronze commits changed nothing here
+      await silver.append([], { txn, columns, engineInfo: ENGINE }); // progress only: these bronze commits changed nothing here
     }
     const after = Date.now();
     const timing = { readMs: t1 - t0, gateMs: t2 - t1, writeMs: after - t2 };
@@ -266,6 +272,7 @@ export class SilverWriter {
     metrics.silverRowsTotal.inc({ table: p.name, action: 'delete' }, c.deletes);
     metrics.silverRowsTotal.inc({ table: p.name, action: 'truncate' }, c.truncates);
     metrics.deltaCommitsTotal.inc({ table: p.silverPath, operation: plan.truncate ? 'WRITE' : 'MERGE' });
+    metrics.deltaFilesAddedTotal.inc({ table: p.silverPath }, filesAdded);
     metrics.deltaTableVersion.set({ table: p.silverPath }, silver.version);
     metrics.deltaTableVersion.set({ table: p.bronzePath }, p.bronze.version);
     log.debug('applied bronze to silver', { table: p.name, bronze: target, silver: silver.version, changes: rows.length, files: silver.snapshot.files.size, ...timing });

@@ -49,7 +49,18 @@ export async function startBronze(env: Record<string, string>): Promise<Running<
   const done = writer.run();
   // a writer that dies mid-test says why, instead of leaving the test to time out
   done.catch((e: Error) => process.stderr.write(`bronze writer failed: ${e.stack ?? e.message}\n`));
-  await Promise.race([started, done.then(() => { throw new Error('bronze writer ended before it was ready'); })]);
+  let timer: NodeJS.Timeout | undefined;
+  const tooLong = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the bronze writer was not ready within 120 s (broker unreachable, or the group never formed?)')), 120_000);
+  });
+  try {
+    await Promise.race([started, tooLong, done.then(() => { throw new Error('bronze writer ended before it was ready'); })]);
+  } catch (e) {
+    await writer.stop();
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
   return { writer, done, stop: async () => { await writer.stop(); await done.catch(() => undefined); } };
 }
 
