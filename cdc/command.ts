@@ -1,7 +1,7 @@
 import type { Command } from '../cli/command.js';
 import { loadConfig } from '../common/config.js';
 import { logger } from '../common/log.js';
-import { startMetricsServer } from '../monitoring/metrics.js';
+import { runService } from '../cli/service.js';
 import { Capture } from './capture.js';
 
 const log = logger('cdc');
@@ -22,22 +22,14 @@ export const cdcCommand: Command = {
     const config = loadConfig({
       overrides: { 'cdc.snapshotMode': args.values['snapshot-mode'], 'metrics.port': args.values['metrics-port'] },
     });
-    const server = await startMetricsServer(config.metrics.host, config.metrics.port);
-    const capture = new Capture(config);
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info(`${signal}: flushing and stopping`);
-      void capture.stop();
+    const service = () => {
+      const capture = new Capture(config);
+      return {
+        // a capture that failed still flushes what the broker has not taken and closes its slot
+        run: () => capture.run().finally(() => capture.stop()),
+        stop: () => capture.stop(),
+      };
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    try {
-      await capture.run();
-    } finally {
-      await capture.stop();
-      await server.close();
-    }
+    await runService(config, log, service, 'flushing and stopping');
   },
 };

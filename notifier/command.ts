@@ -1,7 +1,8 @@
 import type { Command } from '../cli/command.js';
 import { loadConfig, type Config } from '../common/config.js';
 import { logger } from '../common/log.js';
-import { registerHealth, startMetricsServer } from '../monitoring/metrics.js';
+import { runService } from '../cli/service.js';
+import { registerHealth } from '../monitoring/metrics.js';
 import { loadTemplates, MessageFormatter } from './format.js';
 import { Notifier, notifierOptions } from './notifier.js';
 import { LogSink, SlackSink, type Sink } from './slack.js';
@@ -39,7 +40,6 @@ export const notifyCommand: Command = {
       overrides: { 'slack.channel': args.values.channel, 'notify.templates': args.values.templates, 'metrics.port': args.values['metrics-port'] },
     });
     const formatter = new MessageFormatter(loadTemplates(config.notify.templates));
-    const server = await startMetricsServer(config.metrics.host, config.metrics.port);
     let ready = false;
     registerHealth({ name: 'notify', healthy: () => ready });
     const notifier = new Notifier(notifierOptions(config), sinkFor(config), formatter, {
@@ -48,19 +48,6 @@ export const notifyCommand: Command = {
         ready = true;
       },
     });
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info(`${signal}: finishing the message in flight and stopping`);
-      void notifier.stop();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    try {
-      await notifier.run();
-    } finally {
-      await server.close();
-    }
+    await runService(config, log, notifier, 'finishing the message in flight and stopping');
   },
 };

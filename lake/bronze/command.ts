@@ -1,7 +1,7 @@
 import type { Command } from '../../cli/command.js';
 import { loadConfig, type Config } from '../../common/config.js';
 import { logger } from '../../common/log.js';
-import { startMetricsServer } from '../../monitoring/metrics.js';
+import { runService } from '../../cli/service.js';
 import { BronzeWriter, type BronzeOptions } from './writer.js';
 
 const log = logger('bronze');
@@ -42,23 +42,10 @@ export const bronzeCommand: Command = {
   },
   run: async (args) => {
     const config = loadConfig({ overrides: { 'lake.root': args.values.root, 'metrics.port': args.values['metrics-port'] } });
-    const server = await startMetricsServer(config.metrics.host, config.metrics.port);
-    const writer = new BronzeWriter(bronzeOptions(config), {
-      onReady: () => log.info('bronze writer ready', { lake: config.lake.root, group: config.bronze.groupId }),
-    });
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info(`${signal}: writing what is buffered and stopping`);
-      void writer.stop();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    try {
-      await writer.run();
-    } finally {
-      await server.close();
-    }
+    const writer = () =>
+      new BronzeWriter(bronzeOptions(config), {
+        onReady: () => log.info('bronze writer ready', { lake: config.lake.root, group: config.bronze.groupId }),
+      });
+    await runService(config, log, writer, 'writing what is buffered and stopping');
   },
 };

@@ -1,7 +1,7 @@
 import type { Command } from '../../cli/command.js';
 import { loadConfig, type Config } from '../../common/config.js';
 import { logger } from '../../common/log.js';
-import { startMetricsServer } from '../../monitoring/metrics.js';
+import { runService } from '../../cli/service.js';
 import { GoldEngine, type GoldEngineOptions, type RefreshReport } from './engine.js';
 import { GoldFollower, recordRefresh } from './follower.js';
 import { goldPath } from './model.js';
@@ -59,22 +59,8 @@ export const goldCommand: Command = {
       process.stdout.write(`  silver covered: ${SILVER_TABLES.map((t) => `${silverPath(schema, t)}@${covered[t] < 0 ? 'none' : covered[t]}`).join(', ')}\n`);
       return;
     }
-    const server = await startMetricsServer(config.metrics.host, config.metrics.port);
-    const follower = new GoldFollower(engine, { pollIntervalMs: config.gold.pollIntervalMs, sourceSchema: schema, full: args.values.full === true });
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info(`${signal}: finishing the refresh in flight and stopping`);
-      void follower.stop();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    const follower = () => new GoldFollower(engine, { pollIntervalMs: config.gold.pollIntervalMs, sourceSchema: schema, full: args.values.full === true });
     log.info('gold started', { lake: config.lake.root, silver: `silver/${schema}` });
-    try {
-      await follower.run();
-    } finally {
-      await server.close();
-    }
+    await runService(config, log, follower, 'finishing the refresh in flight and stopping');
   },
 };

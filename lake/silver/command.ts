@@ -1,7 +1,7 @@
 import type { Command } from '../../cli/command.js';
 import { loadConfig, type Config } from '../../common/config.js';
 import { logger } from '../../common/log.js';
-import { startMetricsServer } from '../../monitoring/metrics.js';
+import { runService } from '../../cli/service.js';
 import { QualityGate } from '../../quality/gate.js';
 import { qualityChangeGate } from '../../quality/silver-gate.js';
 import type { ChangeGate } from './gate.js';
@@ -47,21 +47,7 @@ export const silverCommand: Command = {
       }
       return;
     }
-    const server = await startMetricsServer(config.metrics.host, config.metrics.port);
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info(`${signal}: finishing the merge in flight and stopping`);
-      void writer.stop();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
     log.info('silver writer started', { lake: config.lake.root });
-    try {
-      await writer.run();
-    } finally {
-      await server.close();
-    }
+    await runService(config, log, writer, 'finishing the merge in flight and stopping');
   },
 };
