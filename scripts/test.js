@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const SKIP = new Set(['node_modules', '.stack', '.git', 'dist', '.lake', 'lakehouse-data']);
+const SKIP = new Set(['node_modules', '.stack', '.git', 'dist', '.lake', 'lakehouse-data', '.scratch', '.bench', 'demo-output']);
 function find(path, out) {
   const st = statSync(path);
   if (st.isFile()) {
