@@ -17,6 +17,8 @@ export interface FileStats {
 const STRING_PREFIX = 32;
 
 type Key = number | bigint | string | boolean;
+/** A statistics key: what statKey gives for a value (bigint micros for a timestamp, ...). */
+export type StatKey = Key;
 
 export class StatsCollector {
   private nulls = 0;
@@ -56,6 +58,23 @@ export class StatsCollector {
     }
     if (this.min === undefined || compareKeys(k, this.min) < 0) this.min = k;
     if (this.max === undefined || compareKeys(k, this.max) > 0) this.max = k;
+  }
+
+  /** Nulls counted by a caller (the writer's typed columns). */
+  addNulls(count: number): void {
+    this.nulls += count;
+  }
+
+  /** Bounds of values whose keys the caller computed: the keys add() would have taken. */
+  addBounds(min: Key, max: Key): void {
+    if (!this.ordered || this.unordered) return;
+    if (this.min === undefined || compareKeys(min, this.min) < 0) this.min = min;
+    if (this.max === undefined || compareKeys(max, this.max) > 0) this.max = max;
+  }
+
+  /** A value with no JSON form (NaN, an infinity) was written: the file gets no bounds. */
+  markUnordered(): void {
+    this.unordered = true;
   }
 
   static fileStats(numRecords: number, collectors: StatsCollector[]): FileStats {

@@ -24,12 +24,21 @@ export interface WriteTarget {
 /** Checks that rows only carry the schema's columns: data is never dropped silently. */
 export function checkColumns(rows: Row[], schema: StructType): void {
   const known = new Set(schema.fields.map((f) => f.name));
+  // rows of one batch mostly share their keys and key order: a key that is the previous row's
+  // (known) key at the same position needs no lookup
+  const seen: Array<string | undefined> = [];
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
       throw new UserError(`row ${i} is not an object`);
     }
+    let j = 0;
     for (const k in row) {
+      if (seen[j] === k) {
+        j++;
+        continue;
+      }
+      seen[j++] = known.has(k) ? k : undefined;
       if (!known.has(k) && row[k] !== undefined) {
         const unknown = Object.keys(row).filter((c) => !known.has(c));
         throw new UserError(`row ${i} has column(s) the table does not have: ${unknown.join(', ')}`, {
@@ -52,18 +61,49 @@ export async function writeDataFiles(target: WriteTarget, rows: Row[], dataChang
   if (partFields.length === 0) {
     groups.set('', { values: {}, rows });
   } else {
+    // a batch holds few distinct partition values: serialize each distinct primitive once
+    const seen = partFields.map(() => new Map<unknown, string | null>());
+    const serialized = new Array<string | null>(partFields.length);
+    // and rows arrive in runs of one partition: a row whose values are the previous row's joins its group
+    const last = new Array<unknown>(partFields.length);
+    let lastGroup: { values: Record<string, string | null>; rows: Row[] } | undefined;
     for (const row of rows) {
-      const values: Record<string, string | null> = {};
+      if (lastGroup) {
+        let same = true;
+        for (let p = 0; p < partFields.length; p++) {
+          if (row[partFields[p]!.name] !== last[p]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) {
+          lastGroup.rows.push(row);
+          continue;
+        }
+      }
       let key = '';
-      for (const f of partFields) {
-        const v = serializePartitionValue(row[f.name], f.type, f.name);
+      for (let p = 0; p < partFields.length; p++) {
+        const f = partFields[p]!;
+        const raw = row[f.name];
+        const primitive = raw !== null && typeof raw !== 'object' && typeof raw !== 'function';
+        let v = primitive ? seen[p]!.get(raw) : undefined;
+        if (v === undefined) {
+          v = serializePartitionValue(raw, f.type, f.name);
+          if (primitive && seen[p]!.size < 1024) seen[p]!.set(raw, v);
+        }
         if (v === null && !f.nullable) throw new UserError(`partition column ${f.name} is not nullable but a row has no value for it`);
-        values[f.name] = v;
+        serialized[p] = v;
+        last[p] = raw;
         key += v === null ? '\u0000|' : `${v}|`;
       }
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { values, rows: [] }));
+      if (!g) {
+        const values: Record<string, string | null> = {};
+        for (let p = 0; p < partFields.length; p++) values[partFields[p]!.name] = serialized[p]!;
+        groups.set(key, (g = { values, rows: [] }));
+      }
       g.rows.push(row);
+      lastGroup = g;
     }
   }
   const adds: Add[] = [];

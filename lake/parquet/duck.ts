@@ -28,6 +28,27 @@ export async function withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>)
   }
 }
 
+const idle: DuckDBConnection[] = [];
+
+/**
+ * Runs `fn` on a connection kept for reuse: connecting costs about as much as writing a small
+ * data file. Only for callers that leave nothing behind on the connection (no temporary objects,
+ * no settings); a connection whose work failed is closed rather than reused.
+ */
+export async function withReusedConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+  const c = idle.pop() ?? (await (await db()).connect());
+  let result: T;
+  try {
+    result = await fn(c);
+  } catch (e) {
+    c.closeSync();
+    throw e;
+  }
+  if (idle.length < 4) idle.push(c);
+  else c.closeSync();
+  return result;
+}
+
 export function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
