@@ -7,7 +7,7 @@ export type { DeleteOptions } from './operations/delete.js';
 export type { UpdateSet } from './operations/update.js';
 export type { OptimizeOptions, OptimizeResult } from './operations/optimize.js';
 export type { VacuumOptions, VacuumResult } from './operations/vacuum.js';
-export type { ScanOptions } from './operations/scan.js';
+export type { ColumnBatch, ScanOptions } from './operations/scan.js';
 export type { CommitChanges } from './operations/changes.js';
 export type { Add } from './kernel/actions.js';
 export type { Filter, FilterOp } from './kernel/stats.js';

@@ -12,7 +12,7 @@ import { createTable, type CreateTableSpec } from './operations/create.js';
 import { deleteRows, type DeleteOptions } from './operations/delete.js';
 import { merge, type MergeOptions, type MergeResult } from './operations/merge.js';
 import { optimize, type OptimizeOptions, type OptimizeResult } from './operations/optimize.js';
-import { scanBatches, selectFiles, type ScanOptions } from './operations/scan.js';
+import { scanBatches, scanColumnBatches, selectFiles, type ColumnBatch, type ScanOptions } from './operations/scan.js';
 import { updateRows, type UpdateSet } from './operations/update.js';
 import { vacuum, type VacuumOptions, type VacuumResult } from './operations/vacuum.js';
 import { append, evolveSchema, overwrite, type AppendOptions, type OverwriteOptions, type WriteResult } from './operations/write.js';
@@ -182,6 +182,14 @@ export class DeltaTable {
   /** Rows in batches (one per data file). */
   scan(opts: ScanOptions = {}): AsyncGenerator<Row[]> {
     return scanBatches(this.storage, this.current, opts);
+  }
+
+  /**
+   * The rows of scan() as columns, one batch per data file: `columns[name][i]` is what the i-th
+   * row would hold. For readers that want columns anyway (aggregates, exports, benchmarks).
+   */
+  scanColumns(opts: ScanOptions = {}): AsyncGenerator<ColumnBatch> {
+    return scanColumnBatches(this.storage, this.current, opts);
   }
 
   /** All matching rows at once (for small tables and tests; use scan() for big ones). */
