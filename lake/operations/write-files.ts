@@ -49,6 +49,11 @@ export function checkColumns(rows: Row[], schema: StructType): void {
   }
 }
 
+interface Group {
+  values: Record<string, string | null>;
+  rows: Row[];
+}
+
 export async function writeDataFiles(target: WriteTarget, rows: Row[], dataChange = true): Promise<Add[]> {
   const { schema, partitionColumns } = target;
   const partFields = partitionColumns.map((c) => {
@@ -57,17 +62,21 @@ export async function writeDataFiles(target: WriteTarget, rows: Row[], dataChang
     return f;
   });
   const dataFields = schema.fields.filter((f) => !partFields.includes(f));
-  const groups = new Map<string, { values: Record<string, string | null>; rows: Row[] }>();
+  const groups = new Map<string, Group>();
   if (partFields.length === 0) {
     groups.set('', { values: {}, rows });
   } else {
     // a batch holds few distinct partition values: serialize each distinct primitive once
     const seen = partFields.map(() => new Map<unknown, string | null>());
     const serialized = new Array<string | null>(partFields.length);
-    // and rows arrive in runs of one partition: a row whose values are the previous row's joins its group
+    // and rows arrive in runs of one partition: a row whose values are the previous row's joins
+    // its group; while every row is in the first group, it is the batch itself (no copy)
     const last = new Array<unknown>(partFields.length);
-    let lastGroup: { values: Record<string, string | null>; rows: Row[] } | undefined;
-    for (const row of rows) {
+    let lastGroup: Group | undefined;
+    let first: Group | undefined;
+    let split = false;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
       if (lastGroup) {
         let same = true;
         for (let p = 0; p < partFields.length; p++) {
@@ -77,7 +86,7 @@ export async function writeDataFiles(target: WriteTarget, rows: Row[], dataChang
           }
         }
         if (same) {
-          lastGroup.rows.push(row);
+          if (split) lastGroup.rows.push(row);
           continue;
         }
       }
@@ -102,14 +111,22 @@ export async function writeDataFiles(target: WriteTarget, rows: Row[], dataChang
         for (let p = 0; p < partFields.length; p++) values[partFields[p]!.name] = serialized[p]!;
         groups.set(key, (g = { values, rows: [] }));
       }
-      g.rows.push(row);
+      if (!first) first = g;
+      if (!split && g !== first) {
+        // the rows so far were all the first group's
+        first.rows = rows.slice(0, i);
+        split = true;
+      }
+      if (split) g.rows.push(row);
       lastGroup = g;
     }
+    if (first && !split) first.rows = rows;
   }
   const adds: Add[] = [];
   for (const g of groups.values()) {
     for (let off = 0; off < g.rows.length; off += MAX_ROWS_PER_FILE) {
-      adds.push(await writeOne(target, dataFields, g.values, g.rows.slice(off, off + MAX_ROWS_PER_FILE), dataChange));
+      const part = g.rows.length <= MAX_ROWS_PER_FILE ? g.rows : g.rows.slice(off, off + MAX_ROWS_PER_FILE);
+      adds.push(await writeOne(target, dataFields, g.values, part, dataChange));
     }
   }
   return adds;

@@ -24,31 +24,49 @@ export const rawBooleans = rawVectors && bindings.sizeof_bool === 1;
 
 const STRING_SIZE = 16;
 const INLINE = 12;
+/** Rows in a DuckDB chunk (its standard vector size). */
+export const CHUNK = 2048;
 
-/** A validity mask for one chunk column, allocated at the first null (none: all valid). */
+/** A chunk column's validity: none until the first null (all valid); reused chunk after chunk. */
 export class NullMask {
-  bits: Uint8Array | undefined;
+  private readonly bits = new Uint8Array(CHUNK / 8);
+  private n = 0;
+  /** Whether the chunk has a null, so the bits are to be written. */
+  used = false;
   count = 0;
-  constructor(private readonly n: number) {}
+
+  reset(n: number): void {
+    this.n = n;
+    this.used = false;
+    this.count = 0;
+  }
 
   setNull(i: number): void {
-    if (!this.bits) this.bits = new Uint8Array(Math.ceil(this.n / 64) * 8).fill(0xff);
+    if (!this.used) {
+      this.bits.fill(0xff, 0, this.bytes());
+      this.used = true;
+    }
     this.bits[i >> 3]! &= ~(1 << (i & 7));
     this.count++;
   }
+
+  /** The validity words covering the chunk's rows (64-bit words, as DuckDB keeps them). */
+  bytes(): number {
+    return Math.ceil(this.n / 64) * 8;
+  }
+
+  write(vec: Bindings.Vector): void {
+    if (!this.used) return;
+    bindings.vector_ensure_validity_writable(vec);
+    bindings.copy_data_to_vector_validity(vec, 0, this.bits.buffer as ArrayBuffer, this.bits.byteOffset, this.bytes());
+  }
 }
 
-/** Copies a column's values (and nulls) into the chunk's vector `ci`. */
-export function putColumn(chunk: DuckDBDataChunk, ci: number, data: ArrayBufferView, mask: NullMask): void {
+/** Copies a column's first `bytes` bytes of values (and its nulls) into the chunk's vector `ci`. */
+export function putColumn(chunk: DuckDBDataChunk, ci: number, data: ArrayBufferView, bytes: number, mask: NullMask): void {
   const vec = bindings.data_chunk_get_vector(chunk.chunk, ci);
-  bindings.copy_data_to_vector(vec, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
-  putValidity(vec, mask);
-}
-
-function putValidity(vec: Bindings.Vector, mask: NullMask): void {
-  if (!mask.bits) return;
-  bindings.vector_ensure_validity_writable(vec);
-  bindings.copy_data_to_vector_validity(vec, 0, mask.bits.buffer as ArrayBuffer, mask.bits.byteOffset, mask.bits.byteLength);
+  bindings.copy_data_to_vector(vec, 0, data.buffer as ArrayBuffer, data.byteOffset, bytes);
+  mask.write(vec);
 }
 
 const encoder = new TextEncoder();
@@ -57,23 +75,38 @@ const encoder = new TextEncoder();
  * Strings for one chunk column. Strings of up to 12 UTF-8 bytes are written inline into the
  * vector's memory. Longer ones are encoded into one buffer that DuckDB copies into the vector's
  * string heap with a single call (one call per string cost more than everything else together);
- * each string's duckdb_string_t then points at its bytes there. A string holding U+0000 (rare)
- * still takes DuckDB's own per-string assignment, the path every string took before.
+ * each string's duckdb_string_t then points at its bytes there, inside that one allocation. A
+ * string holding U+0000 (rare) still takes DuckDB's own per-string assignment, the path every
+ * string took before.
  */
 export class StringColumn {
   private readonly data: Uint8Array;
   private readonly words: Uint32Array;
-  private readonly long: number[] = [];
-  private readonly longValues: string[] = [];
+  private n = 0;
+  private readonly long: Int32Array;
+  private readonly longValues: string[];
+  private longCount = 0;
   private readonly nul: number[] = [];
   private readonly nulValues: string[] = [];
+  /** UTF-8 bytes of non-ASCII strings: those that fit inline, else null. */
+  private readonly encoded = new Map<string, Uint8Array | null>();
 
-  constructor(
-    n: number,
-    private readonly encoded: Map<string, Uint8Array | null>,
-  ) {
-    this.data = new Uint8Array(n * STRING_SIZE);
+  constructor(capacity: number) {
+    this.data = new Uint8Array(capacity * STRING_SIZE);
     this.words = new Uint32Array(this.data.buffer);
+    this.long = new Int32Array(capacity);
+    this.longValues = new Array<string>(capacity);
+  }
+
+  reset(n: number): void {
+    this.n = n;
+    // null slots and the long strings' slots stay zero until written
+    this.data.fill(0, 0, n * STRING_SIZE);
+    // a chunk that failed halfway may have left values behind: join() below must not see them
+    this.longValues.fill(undefined as unknown as string, 0, this.longCount);
+    this.longCount = 0;
+    this.nul.length = 0;
+    this.nulValues.length = 0;
   }
 
   set(i: number, s: string): void {
@@ -97,14 +130,15 @@ export class StringColumn {
         this.words[i * 4] = bytes.length;
         return;
       }
-      // not inline after all: the bytes written so far are overwritten below
+      // not inline after all: clear the bytes written so far, the slot is written below
+      data.fill(0, base, base + j);
     }
     if (s.includes('\u0000')) {
       this.nul.push(i);
       this.nulValues.push(s);
     } else {
-      this.long.push(i);
-      this.longValues.push(s);
+      this.long[this.longCount] = i;
+      this.longValues[this.longCount++] = s;
     }
   }
 
@@ -121,32 +155,35 @@ export class StringColumn {
 
   put(chunk: DuckDBDataChunk, ci: number, mask: NullMask): void {
     const vec = bindings.data_chunk_get_vector(chunk.chunk, ci);
-    const long = this.long;
-    if (long.length > 0) {
-      // each string encoded on its own: joined, a lone surrogate could pair with the next one's
+    const count = this.longCount;
+    if (count > 0) {
+      const long = this.long;
       const values = this.longValues;
-      const joined = values.join('');
+      const offsets = new Float64Array(count + 1);
       let heap: Uint8Array;
-      const offsets = new Float64Array(long.length + 1);
-      const ascii = Buffer.byteLength(joined, 'utf8') === joined.length;
-      if (ascii) {
+      // encoded string by string when not ASCII: joined, a lone surrogate could pair with the next one's
+      // the slots past `count` are empty, which join() skips
+      const joined = values.join('');
+      if (Buffer.byteLength(joined, 'utf8') === joined.length) {
         heap = Buffer.from(joined, 'latin1');
         let o = 0;
-        for (let k = 0; k < values.length; k++) {
+        for (let k = 0; k < count; k++) {
           offsets[k] = o;
           o += values[k]!.length;
         }
-        offsets[values.length] = o;
+        offsets[count] = o;
       } else {
-        const parts = values.map((v) => encoder.encode(v));
-        heap = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+        const parts: Uint8Array[] = [];
         let o = 0;
-        for (let k = 0; k < parts.length; k++) {
+        for (let k = 0; k < count; k++) {
+          const b = encoder.encode(values[k]!);
+          parts.push(b);
           offsets[k] = o;
-          heap.set(parts[k]!, o);
-          o += parts[k]!.length;
+          o += b.length;
         }
-        offsets[parts.length] = o;
+        offsets[count] = o;
+        heap = new Uint8Array(o);
+        for (let k = 0; k < count; k++) heap.set(parts[k]!, offsets[k]!);
       }
       // DuckDB copies the buffer into the vector's string heap; its address comes back in the slot
       const first = long[0]!;
@@ -156,12 +193,11 @@ export class StringColumn {
       const base = slot.getUint32(first * STRING_SIZE + 12, true) * 4294967296 + slot.getUint32(first * STRING_SIZE + 8, true);
       const data = this.data;
       const words = this.words;
-      for (let k = 0; k < long.length; k++) {
+      for (let k = 0; k < count; k++) {
         const q = long[k]! * 4;
         const o = offsets[k]!;
-        const len = offsets[k + 1]! - o;
         const p = base + o;
-        words[q] = len;
+        words[q] = offsets[k + 1]! - o;
         // the 4-byte prefix DuckDB compares first, then the pointer
         const at = q * 4 + 4;
         data[at] = heap[o]!;
@@ -171,10 +207,13 @@ export class StringColumn {
         words[q + 2] = p % 4294967296;
         words[q + 3] = Math.floor(p / 4294967296);
       }
+      // the values are not kept past the chunk
+      values.fill(undefined as unknown as string, 0, count);
+      this.longCount = 0;
     }
-    bindings.copy_data_to_vector(vec, 0, this.data.buffer as ArrayBuffer, 0, this.data.byteLength);
+    bindings.copy_data_to_vector(vec, 0, this.data.buffer as ArrayBuffer, 0, this.n * STRING_SIZE);
     for (let k = 0; k < this.nul.length; k++) bindings.vector_assign_string_element(vec, this.nul[k]!, this.nulValues[k]!);
-    putValidity(vec, mask);
+    mask.write(vec);
   }
 }
 
