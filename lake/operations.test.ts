@@ -197,3 +197,13 @@ test('schema evolution adds nullable columns; old files read them as null, in de
   const [theirs] = deltalakeRead([{ path: table.location }]);
   assert.deepEqual(sortRows(theirs!.rows!), canonicalRows(rows, table.schema));
 });
+
+test('a batch that names a new column twice (rows of two shapes) adds it once', async (t) => {
+  const root = tempLake(t);
+  const table = await DeltaTable.create(root, 'events', { columns: [{ name: 'id', type: 'long', nullable: false }] });
+  const amount = { name: 'amount', type: 'decimal(8,2)' } as const;
+  await table.append([{ id: 1n, amount: '1.50' }, { id: 2n }], { columns: [amount, { ...amount }] });
+  assert.deepEqual(table.schema.fields.map((f) => f.name), ['id', 'amount']);
+  assert.deepEqual(canonicalRows(await table.rows(), table.schema), sortRows([{ id: '1', amount: '1.50' }, { id: '2', amount: null }]));
+  await assert.rejects(table.append([{ id: 3n }], { columns: [{ name: 'note', type: 'string' }, { name: 'note', type: 'long' }] }), /string in the table but long/);
+});

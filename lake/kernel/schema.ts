@@ -128,10 +128,13 @@ export function findField(schema: StructType, name: string): StructField | undef
  * making it required is refused: files already written could not honour it.
  */
 export function mergeSchemas(current: StructType, incoming: StructType): { schema: StructType; added: string[] } {
-  const fields = [...current.fields];
+  const merged: StructType = { type: 'struct', fields: [...current.fields] };
+  const fields = merged.fields;
   const added: string[] = [];
   for (const f of incoming.fields) {
-    const existing = findField(current, f.name);
+    // against the columns added so far too: a batch whose rows come in two shapes names a new
+    // column twice, and adding it twice made a schema no file could be written with
+    const existing = findField(merged, f.name);
     if (!existing) {
       fields.push({ ...f, nullable: true });
       added.push(f.name);
@@ -143,5 +146,5 @@ export function mergeSchemas(current: StructType, incoming: StructType): { schem
       });
     }
   }
-  return { schema: { type: 'struct', fields }, added };
+  return { schema: merged, added };
 }
