@@ -157,7 +157,7 @@ export async function* scanColumnBatches(storage: Storage, snapshot: Snapshot, o
 
 /** Files DuckDB reads ahead of the one being turned into values, while their rows total at most this. */
 const READ_AHEAD_ROWS = 100_000;
-const READ_AHEAD_FILES = 2;
+const READ_AHEAD_FILES = 1;
 
 async function* scanFiles(
   storage: Storage,
