@@ -29,6 +29,17 @@ test('a missing table: a clear error, nothing created', async (t) => {
   assert.equal(existsSync(join(root, 'no')), false);
 });
 
+test('openIfExists: undefined for a missing table (nothing created), the table once it exists, and still refuses paths outside the root', async (t) => {
+  const root = tempLake(t);
+  assert.equal(await DeltaTable.openIfExists(root, 'no/such/table'), undefined);
+  assert.equal(existsSync(join(root, 'no')), false);
+  await DeltaTable.create(root, 'no/such/table', { columns: COLUMNS });
+  assert.equal((await DeltaTable.openIfExists(root, 'no/such/table'))?.version, 0);
+  const err = await DeltaTable.openIfExists(root, '../elsewhere').catch((e: unknown) => e);
+  assert.ok(err instanceof UserError);
+  assert.match(err.message, /not inside the lake root/);
+});
+
 test('a corrupt commit file: a clear error naming the file and line, the file untouched', async (t) => {
   const root = tempLake(t);
   cpSync(join(CONFORMANCE, 'simple_table'), join(root, 'copy'), { recursive: true });

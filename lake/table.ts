@@ -42,6 +42,14 @@ export class DeltaTable {
     return DeltaTable.openStorage(new LocalStorage(resolveTablePath(root, path)), opts);
   }
 
+  /** Opens the table, or gives undefined when there is none yet (a stage reading a table another one creates). */
+  static async openIfExists(root: string, path: string, opts: SnapshotOptions = {}): Promise<DeltaTable | undefined> {
+    const storage = new LocalStorage(resolveTablePath(root, path));
+    const listing = await listLog(storage);
+    if (listing.commits.size === 0 && listing.checkpoints.length === 0) return undefined;
+    return DeltaTable.openStorage(storage, opts);
+  }
+
   /** Opens a table on any storage backend (local folder, object store). */
   static async openStorage(storage: Storage, opts: SnapshotOptions = {}): Promise<DeltaTable> {
     return new DeltaTable(storage, await Snapshot.load(storage, opts));

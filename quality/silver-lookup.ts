@@ -3,7 +3,6 @@
 // skipped by their statistics when the values are few). A table that does not exist yet holds
 // nothing.
 
-import { UserError } from '../common/errors.js';
 import { DeltaTable, type Filter } from '../lake/index.js';
 import { layerPath, splitTableName } from '../lake/layers.js';
 import type { GateContext } from './types.js';
@@ -17,19 +16,10 @@ export function silverPath(table: string): string {
 // Above this many values the 'in' filter costs more (each row against each value) than it skips.
 const FILTER_LIMIT = 64;
 
-async function openIfExists(lakeRoot: string, path: string): Promise<DeltaTable | undefined> {
-  try {
-    return await DeltaTable.open(lakeRoot, path);
-  } catch (e) {
-    if (e instanceof UserError && /^no Delta table/.test(e.message)) return undefined;
-    throw e;
-  }
-}
-
 export function silverLookup(lakeRoot: string, opts: { now?: () => Date; pathOf?: (table: string) => string } = {}): GateContext {
   const pathOf = opts.pathOf ?? silverPath;
   const read = async (table: string, columns: string[], column: string, values: unknown[]) => {
-    const t = await openIfExists(lakeRoot, pathOf(table));
+    const t = await DeltaTable.openIfExists(lakeRoot, pathOf(table));
     if (!t || values.length === 0) return [];
     const filters: Filter[] = values.length <= FILTER_LIMIT ? [{ column, op: 'in', value: values }] : [];
     return t.rows({ columns, filters });

@@ -1,7 +1,6 @@
 // What the report shows, read from the lake: every row of quality_results, and the newest
 // quarantined records of each quarantine/<schema>/<table>.
 
-import { UserError } from '../../common/errors.js';
 import { DeltaTable } from '../../lake/index.js';
 import { tablesInLayer } from '../../lake/layers.js';
 import { quarantinePath } from '../quarantine-table.js';
@@ -37,19 +36,10 @@ export interface ReportData {
   quarantine: Map<string, { total: number; latest: QuarantineRow[] }>;
 }
 
-async function openIfExists(lakeRoot: string, path: string): Promise<DeltaTable | undefined> {
-  try {
-    return await DeltaTable.open(lakeRoot, path);
-  } catch (e) {
-    if (e instanceof UserError && /^no Delta table/.test(e.message)) return undefined;
-    throw e;
-  }
-}
-
 /** Results of the last `days` days (whole day partitions, so older files are never read), and the newest quarantined records. */
 export async function readReportData(lakeRoot: string, latestPerTable: number, days: number, now = new Date()): Promise<ReportData> {
   const results: ResultRow[] = [];
-  const rt = await openIfExists(lakeRoot, RESULTS_PATH);
+  const rt = await DeltaTable.openIfExists(lakeRoot, RESULTS_PATH);
   if (rt) {
     const since = new Date(now.getTime() - days * 86_400_000).toISOString().slice(0, 10);
     for await (const batch of rt.scan({ filters: [{ column: 'batch_date', op: '>=', value: since }], columns: ['table_name', 'rule', 'expectation', 'action', 'evaluated', 'failed', 'mostly', 'passed', 'sample_keys', 'batch_time'] })) {
@@ -64,7 +54,7 @@ export async function readReportData(lakeRoot: string, latestPerTable: number, d
   }
   const quarantine = new Map<string, { total: number; latest: QuarantineRow[] }>();
   for (const table of tablesInLayer(lakeRoot, 'quarantine')) {
-    const t = await openIfExists(lakeRoot, quarantinePath(table));
+    const t = await DeltaTable.openIfExists(lakeRoot, quarantinePath(table));
     if (!t) continue;
     const rows: QuarantineRow[] = [];
     for await (const batch of t.scan()) {
