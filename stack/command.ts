@@ -1,5 +1,5 @@
 import type { Command } from '../cli/command.js';
-import { defaultStack, stackDown, stackEnv, stackUp } from './stack.js';
+import { defaultStack, stackDown, stackEnv, stackUp, stackWipe } from './stack.js';
 
 const say = (s: string) => process.stderr.write(`stack: ${s}\n`);
 
@@ -23,9 +23,13 @@ export const stackCommand: Command = {
     },
     {
       name: 'down',
-      summary: 'Stop PostgreSQL and Kafka (their data stays in the stack folder)',
-      run: async () => {
-        await stackDown(defaultStack(), say);
+      summary: 'Stop PostgreSQL and Kafka (their data stays in the stack folder unless --wipe)',
+      options: {
+        wipe: { type: 'boolean', help: "also delete the servers' data (every database, replication slot and topic); the next `up` starts empty" },
+      },
+      run: async (args) => {
+        if (args.values.wipe) await stackWipe(defaultStack(), say);
+        else await stackDown(defaultStack(), say);
       },
     },
     {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -47,5 +47,44 @@ test('every command answers --help', () => {
     const res = spawnSync(process.execPath, ['bin/lakehouse.js', ...args, '--help'], { encoding: 'utf8' });
     assert.equal(res.status, 0, `${args.join(' ')}: ${res.stderr}`);
     assert.match(res.stdout, /^Usage: lakehouse/, args.join(' '));
+  }
+});
+
+test('stack down --wipe stops the servers and deletes their data; the next up starts empty', { timeout: 300_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stack-wipe-'));
+  chmodSync(dir, 0o755); // the postgres account runs the server and must reach its folder
+  const env = { ...process.env, LAKEHOUSE_STACK_DIR: dir, LAKEHOUSE_PG_PORT: '54359', LAKEHOUSE_KAFKA_PORT: '29410' };
+  const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/lakehouse.js', 'stack', ...args], { encoding: 'utf8', env });
+  const databases = async () => {
+    const url = cli('env').stdout.match(/^DATABASE_URL=(.*)$/m)?.[1];
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      return (await c.query('select datname from pg_database order by 1')).rows.map((r) => r.datname as string);
+    } finally {
+      await c.end();
+    }
+  };
+  try {
+    const up = cli('up');
+    assert.equal(up.status, 0, up.stderr);
+    const c = new pg.Client({ connectionString: cli('env').stdout.match(/^DATABASE_URL=(.*)$/m)?.[1] });
+    await c.connect();
+    await c.query('create database left_behind');
+    await c.end();
+    assert.ok((await databases()).includes('left_behind'));
+
+    const wipe = cli('down', '--wipe');
+    assert.equal(wipe.status, 0, wipe.stderr);
+    assert.match(wipe.stderr, /deleted .*postgres/);
+    assert.match(wipe.stderr, /deleted .*kafka/);
+    assert.deepEqual(readdirSync(dir), []);
+
+    const again = cli('up');
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal((await databases()).includes('left_behind'), false);
+  } finally {
+    cli('down');
+    rmSync(dir, { recursive: true, force: true });
   }
 });
