@@ -146,6 +146,12 @@ export const deadLettersTotal = new client.Counter({
   labelNames: ['stage', 'reason'] as const,
   registers: [registry],
 });
+export const deadLettersRepeatedTotal = new client.Counter({
+  name: 'lakehouse_dead_letters_repeated_total',
+  help: 'Dead letters read again after a restart or rebalance and not sent twice (the topic already held them)',
+  labelNames: ['stage'] as const,
+  registers: [registry],
+});
 export const deltaCommitsTotal = new client.Counter({
   name: 'lakehouse_delta_commits_total',
   help: 'Delta commits made, by table path and operation',

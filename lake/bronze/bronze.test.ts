@@ -126,3 +126,62 @@ test('poison messages and an impossible type change go to the dead-letter topic,
     lake.remove();
   }
 });
+
+test('a dead letter sent by a writer killed before its bronze commit is not sent again by the next writer', { timeout: 180_000 }, async () => {
+  const env = await cdcTestEnv();
+  const lake = tempLake();
+  await sql(env.DATABASE_URL, 'create table kv (id int primary key, v int)');
+  const capture = await startCapture(env);
+  const topic = `${env.TOPIC_PREFIX}.public.kv`;
+  const dlq = `${env.TOPIC_PREFIX}.dlq`;
+  const kafka = testKafka(env.KAFKA_BROKERS);
+  const producer = kafka.producer();
+  const admin = kafka.admin();
+  await producer.connect();
+  await admin.connect();
+  let bronze: Awaited<ReturnType<typeof startBronze>> | undefined;
+  try {
+    await sql(env.DATABASE_URL, 'insert into kv values (1, 1)');
+    await eventually('the change topic', async () => (await readTopics(env.KAFKA_BROKERS, [topic])).length >= 1 || undefined);
+    // Two poison messages on one partition (same key), then what the killed writer left behind:
+    // the first one's letter in the dead-letter topic, and no bronze commit or offset for either.
+    const [first] = await producer.send({ topic, messages: [{ key: '{"id":99}', value: 'poison one' }] });
+    const [second] = await producer.send({ topic, messages: [{ key: '{"id":99}', value: 'poison two' }] });
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: dlq, numPartitions: 3 }] });
+    await producer.send({
+      topic: dlq,
+      messages: [{
+        key: '{"id":99}',
+        value: 'poison one',
+        headers: { '__connect.errors.topic': topic, '__connect.errors.partition': String(first!.partition), '__connect.errors.offset': first!.baseOffset!, 'lakehouse.dlq.reason': 'not-json' },
+      }],
+    });
+
+    bronze = await startBronze(lakeEnv(env, lake.root));
+    await sql(env.DATABASE_URL, 'insert into kv values (2, 2)');
+    // The second letter comes in the batch of the first poison message or after it: once it is
+    // there, a repeat of the first would be too.
+    await eventually('the second poison message dead-lettered', async () => {
+      const m = await readTopics(env.KAFKA_BROKERS, [dlq]);
+      return m.some((l) => l.value === 'poison two') || undefined;
+    }, 90_000);
+    await eventually('rows 1 and 2 in bronze', async () => (await tableRows(lake.root, 'bronze/public/kv')).length >= 2 || undefined);
+    const letters = await readTopics(env.KAFKA_BROKERS, [dlq]);
+    assert.deepEqual(
+      letters.map((l) => `${l.headers['__connect.errors.offset']}:${l.value}`).sort(),
+      [`${first!.baseOffset}:poison one`, `${second!.baseOffset}:poison two`].sort(),
+      'each poison message once in the dead-letter topic',
+    );
+    const sent = letters.find((l) => l.value === 'poison two')!;
+    assert.equal(sent.headers['lakehouse.dlq.reason'], 'not-json');
+    assert.equal(sent.headers['__connect.errors.partition'], String(second!.partition));
+    assert.deepEqual((await tableRows(lake.root, 'bronze/public/kv')).map((r) => r.id).sort(), [1, 2]);
+  } finally {
+    await bronze?.stop();
+    await producer.disconnect();
+    await admin.disconnect();
+    await capture.stop();
+    await dropSlot(env);
+    lake.remove();
+  }
+});

@@ -128,7 +128,7 @@ export class BronzeWriter {
     if (this.stopping) return;
     this.producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
     await this.producer.connect();
-    this.dlq = new DeadLetterQueue(this.admin, this.producer, deadLetterTopic(this.opts.prefix), 'bronze', { partitions: this.opts.partitions, replicationFactor: this.opts.replicationFactor });
+    this.dlq = new DeadLetterQueue(this.kafka, this.admin, this.producer, deadLetterTopic(this.opts.prefix), 'bronze', { partitions: this.opts.partitions, replicationFactor: this.opts.replicationFactor });
     this.registry = new SchemaRegistry(this.kafka, this.admin, this.opts.prefix, this.opts.groupId);
     this.registry.onSchema((_id, rec) => this.onSchema(rec));
     await this.registry.start();
@@ -153,6 +153,7 @@ export class BronzeWriter {
       await this.flushNow().catch((e: Error) => log.warn(`last flush failed; the next start reads those messages again: ${e.message}`));
       await this.consumer?.disconnect().catch(() => undefined);
       await this.registry.stop();
+      await this.dlq.stop();
       await this.producer.disconnect().catch(() => undefined);
       await this.admin.disconnect().catch(() => undefined);
     }
