@@ -126,7 +126,8 @@ export class BronzeWriter {
     }
     await this.waitForSchemaTopic();
     if (this.stopping) return;
-    this.producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+    // Idempotent: a produce retried after a lost acknowledgement does not write a dead letter twice.
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
     this.dlq = new DeadLetterQueue(this.kafka, this.admin, this.producer, deadLetterTopic(this.opts.prefix), 'bronze', { partitions: this.opts.partitions, replicationFactor: this.opts.replicationFactor });
     this.registry = new SchemaRegistry(this.kafka, this.admin, this.opts.prefix, this.opts.groupId);
