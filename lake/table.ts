@@ -45,9 +45,7 @@ export class DeltaTable {
   /** Opens the table, or gives undefined when there is none yet (a stage reading a table another one creates). */
   static async openIfExists(root: string, path: string, opts: SnapshotOptions = {}): Promise<DeltaTable | undefined> {
     const storage = new LocalStorage(resolveTablePath(root, path));
-    const listing = await listLog(storage);
-    if (listing.commits.size === 0 && listing.checkpoints.length === 0) return undefined;
-    return DeltaTable.openStorage(storage, opts);
+    return (await hasLog(storage)) ? DeltaTable.openStorage(storage, opts) : undefined;
   }
 
   /** Opens a table on any storage backend (local folder, object store). */
@@ -67,8 +65,7 @@ export class DeltaTable {
   /** Opens the table, creating it with `spec` if there is none (two racing creators are safe). */
   static async openOrCreate(root: string, path: string, spec: CreateTableSpec): Promise<DeltaTable> {
     const storage = new LocalStorage(resolveTablePath(root, path));
-    const listing = await listLog(storage);
-    if (listing.commits.size === 0 && listing.checkpoints.length === 0) {
+    if (!(await hasLog(storage))) {
       try {
         return await DeltaTable.createStorage(storage, spec);
       } catch (e) {
@@ -229,4 +226,10 @@ export class DeltaTable {
   schemaString(): string {
     return schemaString(this.current.schema);
   }
+}
+
+/** Whether the log holds a commit or a checkpoint: a folder without either is no table yet. */
+async function hasLog(storage: Storage): Promise<boolean> {
+  const listing = await listLog(storage);
+  return listing.commits.size > 0 || listing.checkpoints.length > 0;
 }

@@ -37,7 +37,8 @@ const SOURCE_OFFSET = '__connect.errors.offset';
 
 export class DeadLetterQueue {
   private partitions = 0;
-  private reader: TopicReader | undefined;
+  /** Opened once: the writer sends the letters of several tables at the same time. */
+  private opening: Promise<TopicReader> | undefined;
   /** source topic:partition -> the highest source offset the dead-letter topic holds. */
   private readonly held = new Map<string, bigint>();
 
@@ -53,9 +54,13 @@ export class DeadLetterQueue {
   /** Sends the letters not already in the topic and waits for the broker to acknowledge them. */
   async send(letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
-    await this.open();
+    this.opening ??= this.open().catch((e: unknown) => {
+      this.opening = undefined; // the next batch tries again
+      throw e;
+    });
+    const reader = await this.opening;
     // Everything in the topic now, whichever writer of the group sent it, is known before deciding.
-    if (!(await this.reader!.catchUp(60_000))) throw new Error(`could not read ${this.topic} to its end within 60 s`);
+    if (!(await reader.catchUp(60_000))) throw new Error(`could not read ${this.topic} to its end within 60 s`);
     const fresh = letters.filter((l) => BigInt(l.message.offset) > (this.held.get(`${l.topic}:${l.partition}`) ?? -1n));
     const repeated = letters.length - fresh.length;
     if (repeated) {
@@ -91,7 +96,8 @@ export class DeadLetterQueue {
   }
 
   async stop(): Promise<void> {
-    await this.reader?.stop();
+    const reader = await this.opening?.catch(() => undefined);
+    await reader?.stop();
   }
 
   private note(topic: string, partition: number, offset: bigint): void {
@@ -99,9 +105,8 @@ export class DeadLetterQueue {
     if (offset > (this.held.get(tp) ?? -1n)) this.held.set(tp, offset);
   }
 
-  /** Creates the topic when missing, learns its partitions and starts following it (once). */
-  private async open(): Promise<void> {
-    if (this.reader) return;
+  /** Creates the topic when missing, learns its partitions and starts following it. */
+  private async open(): Promise<TopicReader> {
     const existing = await retryTransient(() => this.admin.listTopics());
     if (!existing.includes(this.topic)) {
       await this.admin
@@ -120,7 +125,7 @@ export class DeadLetterQueue {
       if (topic && Number.isInteger(partition) && offset && /^\d+$/.test(offset)) this.note(topic, partition, BigInt(offset));
     });
     await reader.start();
-    this.reader = reader;
+    return reader;
   }
 }
 
