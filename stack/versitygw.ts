@@ -1,0 +1,149 @@
+// versitygw (Versity S3 Gateway, Apache-2.0): a real S3 server over a local folder (its posix
+// backend), with the conditional writes a Delta commit needs (If-None-Match: * answers 412). The
+// tests and the lake benchmark start one on a free loopback port with a private folder and
+// credentials, and stop it after. It is built from source with `go install` once (several minutes
+// on 2 cores) and the binary kept under ~/.cache/lakehouse (or $XDG_CACHE_HOME/lakehouse), where
+// .ci/run builds it when it is missing.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '../common/errors.js';
+import { portOpen, run, waitFor, which } from './process.js';
+
+export const VERSITYGW_VERSION = 'v1.8.0';
+
+/** Where the versitygw binary is kept between runs. */
+export function versitygwPath(): string {
+  if (process.env.LAKEHOUSE_VERSITYGW) return process.env.LAKEHOUSE_VERSITYGW;
+  const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(cache, 'lakehouse', `versitygw-${VERSITYGW_VERSION}`, 'versitygw');
+}
+
+/** The binary, built with `go install` into the cache when it is not there yet. */
+export function ensureVersitygw(say: (s: string) => void = () => undefined): string {
+  const bin = versitygwPath();
+  if (existsSync(bin)) return bin;
+  if (!which('go')) {
+    throw new UserError('versitygw is not built and the Go toolchain (go) was not found to build it', {
+      fix: `install Go (apt-get install golang-go, or .ci/run), or set LAKEHOUSE_VERSITYGW to a versitygw ${VERSITYGW_VERSION} binary`,
+    });
+  }
+  const gobin = join(bin, '..');
+  mkdirSync(gobin, { recursive: true });
+  say(`building versitygw ${VERSITYGW_VERSION} with go install into ${gobin} (several minutes, once)`);
+  run('go', ['install', `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`], {
+    what: 'go install versitygw',
+    env: { ...process.env, GOBIN: gobin, GOFLAGS: '-mod=mod' },
+    fix: 'check that the Go module proxy is reachable (GOPROXY) and try again',
+  });
+  return bin;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface S3Server {
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  region: string;
+  /** Environment for the lake's S3 client and for delta-rs (python deltalake) alike. */
+  env: Record<string, string>;
+  /** The folder behind the buckets (bucket/key is the file bucket/key). */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts versitygw on a free loopback port over a new folder, with random credentials. */
+export async function startVersitygw(o: { say?: (s: string) => void } = {}): Promise<S3Server> {
+  const bin = ensureVersitygw(o.say);
+  const dir = mkdtempSync(join(tmpdir(), 'lakehouse-versitygw-'));
+  const data = join(dir, 'data');
+  mkdirSync(data);
+  const accessKey = `lake${randomBytes(6).toString('hex')}`;
+  const secretKey = randomBytes(24).toString('base64url');
+  let child: ChildProcess | undefined;
+  let port = 0;
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    const log = openSync(join(dir, 'versitygw.log'), 'a');
+    // credentials through the environment, not the command line other users can read
+    child = spawn(bin, ['--port', `127.0.0.1:${port}`, '--quiet', 'posix', data], {
+      stdio: ['ignore', log, log],
+      env: { ...process.env, ROOT_ACCESS_KEY_ID: accessKey, ROOT_SECRET_ACCESS_KEY: secretKey },
+    });
+    closeSync(log);
+    const c = child;
+    try {
+      await waitFor(
+        'versitygw',
+        async () => {
+          if (c.exitCode !== null) throw new UserError(`versitygw exited at start (${c.exitCode})`, { fix: readFileSync(join(dir, 'versitygw.log'), 'utf8').slice(-2000) });
+          return portOpen(port);
+        },
+        60_000,
+        `see ${join(dir, 'versitygw.log')}`,
+      );
+      break;
+    } catch (e) {
+      // the port was taken between finding it free and binding it
+      c.kill('SIGKILL');
+      if (attempt >= 3) throw e;
+    }
+  }
+  const endpoint = `http://127.0.0.1:${port}`;
+  const proc = child;
+  const env = {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: accessKey,
+    AWS_SECRET_ACCESS_KEY: secretKey,
+    AWS_REGION: 'us-east-1',
+    AWS_ALLOW_HTTP: 'true',
+  };
+  return {
+    endpoint,
+    accessKey,
+    secretKey,
+    region: 'us-east-1',
+    env,
+    dir: data,
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Creates a bucket on the server (the lake does not create buckets: that is the owner's choice of region and policy). */
+export async function createBucket(server: S3Server, bucket: string): Promise<void> {
+  const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({
+    region: server.region,
+    endpoint: server.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },
+  });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } finally {
+    client.destroy();
+  }
+}
