@@ -30,6 +30,12 @@ export interface ReadRequest {
   /** Only these columns of the rows (big tables). */
   columns?: string[];
   history?: boolean;
+  /**
+   * deltalake's storage_options for an object-store path (endpoint, credentials, AWS_ALLOW_HTTP):
+   * with them the reader gets no AWS_ or AZURE_ variables from the environment, so they alone
+   * point it at the store.
+   */
+  storageOptions?: Record<string, string>;
 }
 
 export type WriteStep =
@@ -40,7 +46,9 @@ export type WriteStep =
   | { op: 'merge'; predicate: string; schema: Array<[string, string]>; rows: Row[] };
 
 function run(requests: unknown[]): unknown[] {
-  const res = spawnSync('python3', [SCRIPT], { input: JSON.stringify(requests), encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  const explicit = requests.some((r) => (r as ReadRequest).storageOptions);
+  const env = explicit ? Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS|AZURE)_/.test(k))) : process.env;
+  const res = spawnSync('python3', [SCRIPT], { input: JSON.stringify(requests), encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env });
   if (res.status !== 0) throw new Error(`deltalake oracle failed (${res.status}): ${res.stderr}`);
   return JSON.parse(res.stdout) as unknown[];
 }
