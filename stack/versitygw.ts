@@ -27,7 +27,8 @@ export function versitygwPath(): string {
 export function ensureVersitygw(say: (s: string) => void = () => undefined): string {
   const bin = versitygwPath();
   if (existsSync(bin)) return bin;
-  if (!which('go')) {
+  const go = which('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  if (!go) {
     throw new UserError('versitygw is not built and the Go toolchain (go) was not found to build it', {
       fix: `install Go (apt-get install golang-go, or .ci/run), or set LAKEHOUSE_VERSITYGW to a versitygw ${VERSITYGW_VERSION} binary`,
     });
@@ -35,7 +36,7 @@ export function ensureVersitygw(say: (s: string) => void = () => undefined): str
   const gobin = join(bin, '..');
   mkdirSync(gobin, { recursive: true });
   say(`building versitygw ${VERSITYGW_VERSION} with go install into ${gobin} (several minutes, once)`);
-  run('go', ['install', `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`], {
+  run(go, ['install', `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`], {
     what: 'go install versitygw',
     env: { ...process.env, GOBIN: gobin, GOFLAGS: '-mod=mod' },
     fix: 'check that the Go module proxy is reachable (GOPROXY) and try again',
