@@ -5,14 +5,13 @@
 // on 2 cores) and the binary kept under ~/.cache/lakehouse (or $XDG_CACHE_HOME/lakehouse), where
 // .ci/run builds it when it is missing.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
-import { portOpen, run, waitFor, which } from './process.js';
+import { run, serveOnFreePort, which } from './process.js';
 
 export const VERSITYGW_VERSION = 'v1.8.0';
 
@@ -44,17 +43,6 @@ export function ensureVersitygw(say: (s: string) => void = () => undefined): str
   return bin;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export interface S3Server {
   endpoint: string;
   accessKey: string;
@@ -75,37 +63,15 @@ export async function startVersitygw(o: { say?: (s: string) => void } = {}): Pro
   mkdirSync(data);
   const accessKey = `lake${randomBytes(6).toString('hex')}`;
   const secretKey = randomBytes(24).toString('base64url');
-  let child: ChildProcess | undefined;
-  let port = 0;
-  for (let attempt = 1; ; attempt++) {
-    port = await freePort();
-    const log = openSync(join(dir, 'versitygw.log'), 'a');
-    // credentials through the environment, not the command line other users can read
-    child = spawn(bin, ['--port', `127.0.0.1:${port}`, '--quiet', 'posix', data], {
-      stdio: ['ignore', log, log],
+  // credentials through the environment, not the command line other users can read
+  const server = await serveOnFreePort('versitygw', join(dir, 'versitygw.log'), (port, out) =>
+    spawn(bin, ['--port', `127.0.0.1:${port}`, '--quiet', 'posix', data], {
+      stdio: ['ignore', out, out],
       env: { ...process.env, ROOT_ACCESS_KEY_ID: accessKey, ROOT_SECRET_ACCESS_KEY: secretKey },
-    });
-    closeSync(log);
-    const c = child;
-    try {
-      await waitFor(
-        'versitygw',
-        async () => {
-          if (c.exitCode !== null) throw new UserError(`versitygw exited at start (${c.exitCode})`, { fix: readFileSync(join(dir, 'versitygw.log'), 'utf8').slice(-2000) });
-          return portOpen(port);
-        },
-        60_000,
-        `see ${join(dir, 'versitygw.log')}`,
-      );
-      break;
-    } catch (e) {
-      // the port was taken between finding it free and binding it
-      c.kill('SIGKILL');
-      if (attempt >= 3) throw e;
-    }
-  }
+    }),
+  );
+  const port = server.port;
   const endpoint = `http://127.0.0.1:${port}`;
-  const proc = child;
   const env = {
     AWS_ENDPOINT_URL: endpoint,
     AWS_ACCESS_KEY_ID: accessKey,
@@ -121,13 +87,7 @@ export async function startVersitygw(o: { say?: (s: string) => void } = {}): Pro
     env,
     dir: data,
     stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
