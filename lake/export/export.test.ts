@@ -16,6 +16,7 @@ import { freshDatabase, testStack } from '../../test/support/stack.js';
 import { DeltaTable, type Row } from '../index.js';
 import type { DataType } from '../kernel/schema.js';
 import { canonicalRows, sortRows } from '../testing/deltalake-oracle.js';
+import { runPythonJson } from '../testing/python.js';
 import { tempLake } from '../testing/tmp.js';
 import { goldPath } from '../gold/model.js';
 import { GOLD_MODELS } from '../gold/models.js';
@@ -35,9 +36,7 @@ interface ReadBack {
 }
 
 function readBack(dir: string): Record<string, ReadBack> {
-  const res = spawnSync('python3', [READER, dir], { encoding: 'utf8', maxBuffer: 256 << 20 });
-  if (res.status !== 0) throw new Error(`reading the export back failed: ${res.stderr}`);
-  return JSON.parse(res.stdout) as Record<string, ReadBack>;
+  return runPythonJson<Record<string, ReadBack>>(READER, [dir]);
 }
 
 /** analytics.<table> as text per column, in the canonical form of our rows. */
