@@ -149,7 +149,7 @@ export async function runDemo(config: Config, o: DemoOptions, interrupt: Interru
       changesCaptured: (await stageCounts()).captured,
       slack: { sent: sent?.posted ?? 0, sink: sent?.name ?? 'log', channel: config.slack.channel, examples: sent?.first ?? [] },
       manifest,
-      where: { lake: config.lake.root, export: exportDir, manifest: join(exportDir, 'manifest.json'), metricsUrl, metricsFile, summaryFile },
+      where: { lake: config.lake.root, export: exportDir, manifest: join(exportDir, 'manifest.json'), metricsUrl, metricsFile, summaryFile, stackSlot: o.stack ? config.cdc.slot : null },
     });
     writeFileSync(summaryFile, JSON.stringify(summary, null, 2) + '\n');
     const text = summaryText(summary);
