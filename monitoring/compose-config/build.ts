@@ -23,7 +23,7 @@ export function composeConfigTool(): string {
   if (existsSync(bin)) return bin;
   mkdirSync(cacheDir(), { recursive: true });
   const tmp = `${bin}.${process.pid}.tmp`;
-  const res = spawnSync('go', ['build', '-o', tmp, '.'], { cwd: SOURCE, encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' } });
+  const res = spawnSync('go', ['build', '-o', tmp, '.'], { cwd: SOURCE, encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local' } });
   if (res.error) throw new Error(`go is not installed (${res.error.message})`);
   if (res.status !== 0) throw new Error(`go build failed: ${res.stderr.trim().split('\n').slice(-5).join(' | ')}`);
   renameSync(tmp, bin);
