@@ -34,7 +34,7 @@ export interface DemoSummary {
   quarantine: Array<{ table: string; rule: string; rows: number }>;
   /** The gold tables exported (from manifest.json), or null when the export failed. */
   exported: Array<{ table: string; version: number; rows: number }> | null;
-  where: { lake: string; export: string; manifest: string; metricsUrl: string; metricsFile: string; summaryFile: string };
+  where: { lake: string; export: string; manifest: string; metricsUrl: string; metricsFile: string; summaryFile: string; stackSlot?: string | null };
 }
 
 export interface SummaryInputs {
@@ -149,6 +149,11 @@ export function summaryText(s: DemoSummary): string {
   out.push(`  metrics              ${s.where.metricsFile} (the last scrape; served on ${s.where.metricsUrl} while the pipeline runs)`);
   out.push(`  summary              ${s.where.summaryFile}`);
   out.push('  status               node bin/lakehouse.js status');
+  if (s.where.stackSlot) {
+    out.push(`  local stack          still running, so that the next demo goes on from here; its slot ${s.where.stackSlot}`,
+      '                       keeps WAL until then. node bin/lakehouse.js stack down stops it (--wipe also',
+      '                       deletes its databases, slots and topics)');
+  }
   out.push('  alerts, dashboard    monitoring/ (Prometheus rules, Grafana): docs/monitoring.md');
   return out.join('\n');
 }

@@ -54,9 +54,15 @@ export async function exportGold(opts: ExportOptions): Promise<Manifest> {
   const snapshot = await openGoldSnapshot(opts.root, opts.sourceSchema, { waitMs: opts.waitMs });
   const rows = new Map(snapshot.tables.map((t) => [t.model.name, rowCount(t.table)]));
   const total = [...rows.values()].reduce((a, b) => a + b, 0);
+  // Each row goes to every output (Parquet, CSV, PostgreSQL): the bar counts a table's rows as
+  // done in proportion to its outputs written, so its total is the number of rows exported.
   const steps = (opts.to ? 2 : 0) + (opts.postgresUrl ? 1 : 0);
-  const bar = progress('export', total * steps);
-  let done = 0;
+  const bar = progress('export', total);
+  let written = 0;
+  const advance = (n: number, note: string) => {
+    written += n;
+    bar.update(Math.round(written / steps), note);
+  };
   const manifest: Manifest = {
     exported_at: new Date().toISOString(),
     lake_root: resolve(opts.root),
@@ -83,11 +89,9 @@ export async function exportGold(opts: ExportOptions): Promise<Manifest> {
         const view = `export_${model.name}`;
         await createSnapshotView(c, view, table);
         await writeParquetFile(c, view, model.keys, join(dir, `${model.name}.parquet`));
-        done += rows.get(model.name)!;
-        bar.update(done, `${model.name}.parquet`);
+        advance(rows.get(model.name)!, `${model.name}.parquet`);
         await writeCsvFile(c, view, table.schema.fields, model.keys, join(dir, `${model.name}.csv`));
-        done += rows.get(model.name)!;
-        bar.update(done, `${model.name}.csv`);
+        advance(rows.get(model.name)!, `${model.name}.csv`);
         await c.run(`DROP VIEW IF EXISTS "${view}"`);
       }
     });
@@ -97,10 +101,7 @@ export async function exportGold(opts: ExportOptions): Promise<Manifest> {
     const client = await connectPostgres(opts.postgresUrl);
     try {
       for (const t of snapshot.tables) {
-        await replaceAnalyticsTable(client, t, (n) => {
-          done += n;
-          bar.update(done, `${ANALYTICS_SCHEMA}.${t.model.name}`);
-        });
+        await replaceAnalyticsTable(client, t, (n) => advance(n, `${ANALYTICS_SCHEMA}.${t.model.name}`));
       }
     } finally {
       await client.end();
