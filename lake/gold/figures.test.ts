@@ -157,16 +157,16 @@ test('gold figures equal the ones worked out by hand, after a full computation a
     { employee_id: 104, commute_distance_km: '25.01', distance_limit_km: '25.00', excess_km: '0.01', bonus_withheld: '1500.00', reason: OVER_25, address: '104 rue des Écoles, 34970 Lattes' },
   ]);
 
-  // ---- match_crowd: score = 0.5 × min(fill, 1) + 0.3 × importance + 0.2 × weather, rounded to 3 places
+  // ---- match_crowd: score = 0.5 × fill + 1 × max(fill − 1, 0) + 0.3 × importance × min(fill, 1) + 0.2 × weather, rounded to 3 places
   const crowd = (match: number, start: string, gates: number, people: number, scans: number, weather: string, importance: number, score: number, level: string): Row => ({
     match_id: match, window_start: new Date(start), gates_counted: gates, people_present: BigInt(people), ticket_scans: BigInt(scans),
     fill_rate: people / (match === 1 ? 18000 : 69500), ticket_scan_rate: scans / people, weather_risk: weather, stage_importance: importance, risk_score: score, risk_level: level,
   });
   assert.deepEqual(pick(await goldRows(root, 'match_crowd'), CROWD_COLUMNS), [
-    crowd(1, '2025-12-21T13:00:00Z', 2, 4500, 4400, '0.300', 0.2, 0.245, 'low'), // 0.125 + 0.06 + 0.06
-    crowd(1, '2025-12-21T13:45:00Z', 2, 15000, 14800, '0.500', 0.2, 0.577, 'medium'), // 0.4167 + 0.06 + 0.1
-    crowd(2, '2026-01-18T19:30:00Z', 3, 60000, 58800, '0.050', 1, 0.742, 'medium'), // 0.4317 + 0.3 + 0.01, just under 0.75
-    crowd(2, '2026-01-18T19:45:00Z', 4, 73000, 71200, '0.100', 1, 0.82, 'high'), // fill 1.05 counts as 1: 0.5 + 0.3 + 0.02
+    crowd(1, '2025-12-21T13:00:00Z', 2, 4500, 4400, '0.300', 0.2, 0.2, 'low'), // 0.125 + 0.3 × 0.2 × 0.25 + 0.06 = 0.125 + 0.015 + 0.06
+    crowd(1, '2025-12-21T13:45:00Z', 2, 15000, 14800, '0.500', 0.2, 0.567, 'medium'), // 0.4167 + 0.05 + 0.1
+    crowd(2, '2026-01-18T19:30:00Z', 3, 60000, 58800, '0.050', 1, 0.701, 'medium'), // 0.4317 + 0.2590 + 0.01
+    crowd(2, '2026-01-18T19:45:00Z', 4, 73000, 71200, '0.100', 1, 0.896, 'high'), // fill 1.0504: 0.5252 + 0.0504 over capacity + 0.3 + 0.02
   ]);
   const window2 = (await goldRows(root, 'match_crowd'))[3]!;
   assert.deepEqual(pick([window2], ['stadium_name', 'capacity', 'stage', 'minutes_from_kickoff'])[0], { stadium_name: 'Prince Moulay Abdellah', capacity: 69500, stage: 'final', minutes_from_kickoff: -15 });
@@ -175,7 +175,7 @@ test('gold figures equal the ones worked out by hand, after a full computation a
   const kpiColumns = ['reporting_month', 'reporting_year', 'employees', 'employees_bonus_paid', 'employees_bonus_refused', 'bonus_cost_total',
     'activities_year', 'activities_month', 'employees_with_wellness_days', 'wellness_days_granted', 'matches_with_readings', 'matches_high_risk',
     'highest_risk_match_id', 'highest_risk_match', 'highest_risk_stage', 'highest_risk_score', 'highest_risk_level'];
-  const highest = { matches_with_readings: 2, matches_high_risk: 1, highest_risk_match_id: 2, highest_risk_match: 'Morocco – Senegal', highest_risk_stage: 'final', highest_risk_score: 0.82, highest_risk_level: 'high' };
+  const highest = { matches_with_readings: 2, matches_high_risk: 1, highest_risk_match_id: 2, highest_risk_match: 'Morocco – Senegal', highest_risk_stage: 'final', highest_risk_score: 0.896, highest_risk_level: 'high' };
   assert.deepEqual(pick(await goldRows(root, 'kpis'), kpiColumns), [{
     reporting_month: '2026-01', reporting_year: 2026, employees: 6, employees_bonus_paid: 3, employees_bonus_refused: 2,
     bonus_cost_total: '5291.02', // 2062.50 + 1950.00 + 1278.52
@@ -214,13 +214,13 @@ test('gold figures equal the ones worked out by hand, after a full computation a
   const enriched2 = await goldRows(root, 'activities_enriched');
   assert.deepEqual([...new Set(enriched2.filter((r) => r.employee_id === 102).map((r) => r.last_name))], ['Morvan-Leroy']);
   assert.equal(enriched2.length, 59);
-  // semi-final importance 0.8: 0.125 + 0.24 + 0.06 = 0.425 (low); 0.4167 + 0.24 + 0.1 = 0.757 (high)
+  // semi-final importance 0.8: 0.125 + 0.3 × 0.8 × 0.25 + 0.06 = 0.245 (low); 0.4167 + 0.3 × 0.8 × 0.8333 + 0.1 = 0.717 (medium)
   assert.deepEqual((await goldRows(root, 'match_crowd')).filter((r) => r.match_id === 1).map((r) => [r.stage, r.risk_score, r.risk_level]),
-    [['semi_final', 0.425, 'low'], ['semi_final', 0.757, 'high']]);
+    [['semi_final', 0.245, 'low'], ['semi_final', 0.717, 'medium']]);
   assert.deepEqual(pick(await goldRows(root, 'kpis'), kpiColumns), [{
     reporting_month: '2025-12', reporting_year: 2025, employees: 5, employees_bonus_paid: 3, employees_bonus_refused: 1,
     bonus_cost_total: '5478.52', // 2250.00 + 1950.00 + 1278.52
-    activities_year: 59, activities_month: 2, employees_with_wellness_days: 2, wellness_days_granted: 10, ...highest, matches_high_risk: 2,
+    activities_year: 59, activities_month: 2, employees_with_wellness_days: 2, wellness_days_granted: 10, ...highest,
   }]);
   for (const [name, rows] of Object.entries(await allGold(root))) {
     assert.ok(!rows.some((r) => r.employee_id === 105), `the departed employee left ${name}`);

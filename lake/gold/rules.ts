@@ -18,10 +18,12 @@ export interface GoldRules {
   wellnessDays: number;
   wellnessMinActivities: number;
   stageImportance: ReadonlyMap<string, number>;
-  riskWeights: { fill: number; importance: number; weather: number };
+  riskWeights: { fill: number; overcrowding: number; importance: number; weather: number };
   riskMediumFrom: number;
   riskHighFrom: number;
   crowdWindowMs: number;
+  /** How long a gate's latest reading counts. */
+  gateReadingTtlMs: number;
 }
 
 export function goldRules(config: Config): GoldRules {
@@ -52,12 +54,14 @@ export function goldRules(config: Config): GoldRules {
     stageImportance: parseStageImportance(g.stageImportance),
     riskWeights: {
       fill: num('gold.riskWeightFill', g.riskWeightFill),
+      overcrowding: num('gold.riskWeightOvercrowding', g.riskWeightOvercrowding, 0, 10),
       importance: num('gold.riskWeightImportance', g.riskWeightImportance),
       weather: num('gold.riskWeightWeather', g.riskWeightWeather),
     },
     riskMediumFrom: medium,
     riskHighFrom: high,
     crowdWindowMs: g.crowdWindowMinutes * 60_000,
+    gateReadingTtlMs: g.gateReadingTtlMinutes * 60_000,
   };
 }
 
