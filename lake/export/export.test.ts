@@ -18,6 +18,7 @@ import type { DataType } from '../kernel/schema.js';
 import { canonicalRows, sortRows } from '../testing/deltalake-oracle.js';
 import { tempLake } from '../testing/tmp.js';
 import { goldPath } from '../gold/model.js';
+import { COLUMN_DOCS } from '../gold/column-docs.js';
 import { GOLD_MODELS } from '../gold/models.js';
 import { silverPath } from '../gold/silver-inputs.js';
 import { goldEngine, goldRows } from '../gold/testing/gold-harness.js';
@@ -142,6 +143,17 @@ test('the export reads back to the gold rows: Parquet and CSV (pyarrow), manifes
     assert.equal(m.rows, (await table.rows()).length, `${m.name}: rows`);
     assert.deepEqual(m.columns.map((c) => c.name), table.schema.fields.map((f) => f.name));
   }
+  // friendly labels and descriptions for every column, the grain of every table
+  for (const m of manifest.tables) {
+    assert.ok(m.description && m.grain, `${m.name}: description and grain`);
+    for (const c of m.columns) assert.ok(c.label && c.label !== c.name && COLUMN_DOCS[m.name]!.columns[c.name], `${m.name}.${c.name} has a friendly label`);
+  }
+  const benefitsColumns = manifest.tables.find((x) => x.name === 'employee_benefits')!;
+  assert.match(benefitsColumns.grain, /bonus year row only/);
+  assert.deepEqual(benefitsColumns.columns.find((c) => c.name === 'bonus_amount'), {
+    name: 'bonus_amount', type: 'decimal(10,2)', nullable: true, label: 'Bonus (€)', description: 'The annual sport bonus paid, 0.00 when refused or not eligible, empty on other years: sum it freely.',
+  });
+  assert.deepEqual(manifest.csv.culture, 'en-US');
   const activitiesVersion = (await DeltaTable.open(root, silverPath('public', 'activities'))).version;
   assert.equal(manifest.tables[0]!.silver_versions[silverPath('public', 'activities')], activitiesVersion);
 
@@ -201,6 +213,12 @@ test('the export reads back to the gold rows: Parquet and CSV (pyarrow), manifes
     }
   };
   await compareAnalytics('first export');
+  const comments = await client.query<{ column: string; comment: string }>(`SELECT a.attname AS column, col_description(a.attrelid, a.attnum) AS comment
+    FROM pg_attribute a WHERE a.attrelid = 'analytics.employee_benefits'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`);
+  assert.ok(comments.rows.every((r) => r.comment), 'every analytics.employee_benefits column has a comment');
+  assert.equal(comments.rows.find((r) => r.column === 'wellness_days')!.comment, 'Wellness days: Days granted for that year (5 from 15 activities by default). Summable.');
+  const tableComment = await client.query<{ c: string }>("SELECT obj_description('analytics.employee_benefits'::regclass, 'pg_class') AS c");
+  assert.match(tableComment.rows[0]!.c, /^Per employee and calendar year/);
   const rawComments = await client.query<{ comment: string }>('SELECT comment FROM analytics.activities_enriched WHERE activity_id > 9000001 ORDER BY activity_id');
   assert.deepEqual(rawComments.rows.map((r) => r.comment), FORMULAS, 'analytics.* keeps the raw text');
   const manifestRows = await client.query<{ table_name: string; delta_version: string }>('SELECT table_name, delta_version::text FROM analytics.export_manifest ORDER BY table_name');
