@@ -1,0 +1,24 @@
+// removes what a manual demo run on the shared stack created: slot, consumer groups, topics, database
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { Kafka, logLevel } from 'kafkajs';
+const env = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Record<string, string>;
+const db = new pg.Client({ connectionString: env.DATABASE_URL });
+await db.connect();
+await db.query('select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = $1 and not active', [env.CDC_SLOT]);
+await db.end();
+const admin = new Kafka({ brokers: env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING }).admin();
+await admin.connect();
+const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(env.TOPIC_PREFIX!));
+if (groups.length) await admin.deleteGroups(groups);
+const topics = (await admin.listTopics()).filter((t) => t.startsWith(env.TOPIC_PREFIX!) || t === `__debezium-heartbeat.${env.TOPIC_PREFIX}`);
+if (topics.length) await admin.deleteTopics({ topics });
+await admin.disconnect();
+const url = new URL(env.DATABASE_URL!);
+const name = url.pathname.slice(1);
+url.pathname = '/lakehouse';
+const adminDb = new pg.Client({ connectionString: url.toString() });
+await adminDb.connect();
+await adminDb.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
+await adminDb.end();
+console.log(`removed slot, ${groups.length} groups, ${topics.length} topics, database ${name}`);
