@@ -115,6 +115,12 @@ test("the summary's figures are what the lake's tables hold", async () => {
     const paid = benefits.filter((r) => r.bonus_paid === true);
     assert.equal(cents(f.bonusTotal), paid.reduce((n, r) => n + cents(r.bonus_amount), 0n), 'total bonus');
     assert.equal(f.employeesPaid, paid.length);
+    const flags = await tableRows(lake.root, 'gold/hr_declaration_flags');
+    const byCheck: Record<string, number> = {};
+    for (const r of flags) byCheck[String(r.failed_check)] = (byCheck[String(r.failed_check)] ?? 0) + 1;
+    assert.deepEqual(f.refusedBy, byCheck, 'refusals by check');
+    assert.equal(flags.length, f.employeesRefused);
+    assert.ok((byCheck.address_over_limit ?? 0) + (byCheck.declared_differs ?? 0) > 0, 'the demo has declarations the home address contradicts');
     assert.ok(f.employeesPaid > 0);
     assert.equal(f.wellnessDays, benefits.reduce((n, r) => n + Number(r.wellness_days), 0));
     assert.equal(f.employeesWithWellnessDays, benefits.filter((r) => Number(r.wellness_days) > 0).length);

@@ -10,6 +10,7 @@ import { loadConfig } from '../common/config.js';
 import { DeltaTable } from './table.js';
 import type { Row } from './kernel/values.js';
 import type { Filter, FilterOp } from './kernel/stats.js';
+import { csvHeader, csvLine } from './export/csv.js';
 
 const ROOT = { type: 'string' as const, arg: 'DIR', help: 'lake root the table path is inside (default: lake.root / LAKE_ROOT)' };
 
@@ -62,13 +63,6 @@ function jsonValue(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(jsonValue);
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonValue(x)]));
   return v;
-}
-
-function csvField(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const j = jsonValue(v);
-  const s = typeof j === 'object' ? JSON.stringify(j) : String(j);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** --where 'col=value' (also != < <= > >=) filters, values typed by the column. */
@@ -132,10 +126,11 @@ const scan: Command = {
     const table = await openTable(args, 'scan <path>', versionOpts(args));
     const columns = typeof args.values.columns === 'string' ? args.values.columns.split(',').map((c) => c.trim()).filter(Boolean) : undefined;
     const names = columns ?? table.schema.fields.map((f) => f.name);
-    if (format === 'csv') out(names.map(csvField).join(',') + '\n');
+    const fields = names.map((n) => ({ name: n, type: table.schema.fields.find((f) => f.name === n)?.type ?? 'string' }));
+    if (format === 'csv') out(csvHeader(names) + '\n');
     const limit = args.values.limit === undefined ? undefined : intFlag(args, 'limit', 0);
     for await (const batch of table.scan({ filters: parseWhere(args.values.where), ...(columns ? { columns } : {}), ...(limit !== undefined ? { limit } : {}) })) {
-      const text = batch.map((r: Row) => (format === 'csv' ? names.map((n) => csvField(r[n])).join(',') : JSON.stringify(jsonValue(r)))).join('\n');
+      const text = batch.map((r: Row) => (format === 'csv' ? csvLine(r, fields) : JSON.stringify(jsonValue(r)))).join('\n');
       if (!out(text + '\n')) await new Promise((r) => process.stdout.once('drain', r));
     }
   },
