@@ -2,7 +2,7 @@
 // for a port, run a private server on a free port.
 
 import { spawnSync, type ChildProcess, type SpawnSyncOptions } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { UserError } from '../common/errors.js';
 
@@ -113,5 +113,38 @@ export async function serveOnFreePort(
         clearTimeout(timer);
       },
     };
+  }
+}
+
+/**
+ * Runs `fn` holding an exclusive lock file: two `stack up`s at once (parallel test runs, a demo
+ * beside a test run) would otherwise both start a broker on the same port, and one fails.
+ * A lock left by a dead process is taken over.
+ */
+export async function withLockFile<T>(file: string, what: string, fn: () => Promise<T>, timeoutMs = 300_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = readPid(file);
+      if (holder === undefined || !isAlive(holder)) {
+        rmSync(file, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new UserError(`${what}: process ${holder} has held ${file} for over ${Math.round(timeoutMs / 1000)} s`, {
+          fix: `wait for it to finish, or stop it (kill ${holder})`,
+        });
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(file, { force: true });
   }
 }

@@ -3,7 +3,7 @@
 // tests and the lake benchmark start one on a free loopback port with a private folder and
 // credentials, and stop it after. It is built from source with `go install` once (several minutes
 // on 2 cores) and the binary kept under ~/.cache/lakehouse (or $XDG_CACHE_HOME/lakehouse), where
-// .ci/run builds it when it is missing.
+// `npm test` builds it when it is missing.
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,10 +26,15 @@ export function versitygwPath(): string {
 export function ensureVersitygw(say: (s: string) => void = () => undefined): string {
   const bin = versitygwPath();
   if (existsSync(bin)) return bin;
+  if (process.env.LAKEHOUSE_NO_INSTALL === '1') {
+    throw new UserError(`versitygw ${VERSITYGW_VERSION} (the S3 server of the tests) is not built at ${bin}`, {
+      fix: `GOBIN=${join(bin, '..')} go install github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION} (LAKEHOUSE_NO_INSTALL=1 keeps lakehouse from running it)`,
+    });
+  }
   const go = which('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
   if (!go) {
     throw new UserError('versitygw is not built and the Go toolchain (go) was not found to build it', {
-      fix: `install Go (apt-get install golang-go, or .ci/run), or set LAKEHOUSE_VERSITYGW to a versitygw ${VERSITYGW_VERSION} binary`,
+      fix: `install Go 1.25 or newer (into /usr/local/go; Debian 12's golang-go is too old), or set LAKEHOUSE_VERSITYGW to a versitygw ${VERSITYGW_VERSION} binary`,
     });
   }
   const gobin = join(bin, '..');
