@@ -26,7 +26,7 @@ export const statusCommand: Command = {
   options: {
     json: { type: 'boolean', help: 'print the report as JSON' },
     days: { type: 'string', arg: 'N', default: '1', help: 'days of quality results to sum' },
-    root: { type: 'string', arg: 'DIR', help: 'lake root (overrides lake.root / LAKE_ROOT)' },
+    root: { type: 'string', arg: 'ROOT', help: 'lake root: a folder, s3://bucket/prefix or az://container/prefix (overrides lake.root / LAKE_ROOT)' },
     serve: { type: 'boolean', help: 'keep running: serve the lag and lake measurements on /metrics until Ctrl-C' },
     'metrics-port': { type: 'string', arg: 'PORT', help: 'port for /metrics with --serve (overrides metrics.port)' },
   },

@@ -41,7 +41,7 @@ export const OPTIONS = [
   { key: 'kafka.replicationFactor', env: 'KAFKA_REPLICATION_FACTOR', kind: 'int', default: 1, min: 1, max: 7,
     doc: 'Replication factor of the topics the capture creates.' },
   { key: 'lake.root', env: 'LAKE_ROOT', kind: 'string', default: './lakehouse-data',
-    doc: 'Root folder of the Delta tables (bronze/, silver/, gold/, quarantine/). No table path may leave it.' },
+    doc: 'Where the Delta tables live (bronze/, silver/, gold/, quarantine/): a folder, s3://bucket/prefix (Amazon S3 or an S3-compatible store; credentials and endpoint from AWS_* variables), or az://container/prefix or abfss://container@account.dfs.core.windows.net/prefix (Azure Blob, ADLS Gen2; AZURE_STORAGE_* variables). See docs/lake.md, "Storage". No table path may leave it.' },
   { key: 'cdc.publication', env: 'CDC_PUBLICATION', kind: 'string', default: 'lakehouse_pub',
     doc: 'Publication the capture reads; created when missing.' },
   { key: 'cdc.slot', env: 'CDC_SLOT', kind: 'string', default: 'lakehouse_slot',

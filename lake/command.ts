@@ -12,7 +12,7 @@ import type { Row } from './kernel/values.js';
 import type { Filter, FilterOp } from './kernel/stats.js';
 import { csvHeader, csvLine } from './export/csv.js';
 
-const ROOT = { type: 'string' as const, arg: 'DIR', help: 'lake root the table path is inside (default: lake.root / LAKE_ROOT)' };
+const ROOT = { type: 'string' as const, arg: 'ROOT', help: 'lake root the table path is inside: a folder, s3://bucket/prefix or az://container/prefix (default: lake.root / LAKE_ROOT)' };
 
 function root(args: ParsedArgs): string {
   return typeof args.values.root === 'string' ? args.values.root : loadConfig().lake.root;

@@ -76,7 +76,7 @@ test('docker compose config accepts the file; without a profile it starts only P
 test('the pipeline profile: servers, console, every part from the Dockerfile, the generator, Prometheus and Grafana wired to monitoring/', { skip }, () => {
   const project = JSON.parse(run({ profile: 'pipeline' })) as { services: Record<string, Service> };
   const s = project.services;
-  assert.deepEqual(Object.keys(s).sort(), ['bronze', 'cdc', 'console', 'generator', 'gold', 'grafana', 'monitor', 'notify', 'postgres', 'prometheus', 'redpanda', 'silver']);
+  assert.deepEqual(Object.keys(s).sort(), ['bronze', 'cdc', 'console', 'generator', 'gold', 'grafana', 'monitor', 'notify', 'postgres', 'prometheus', 'redpanda', 's3', 's3-init', 'silver']);
 
   assert.ok(s.postgres!.command!.includes('wal_level=logical'), 'PostgreSQL with logical decoding');
   assert.match(s.redpanda!.image!, /^redpandadata\/redpanda:v\d+\.\d+\.\d+$/, 'a pinned Redpanda release');
@@ -85,6 +85,9 @@ test('the pipeline profile: servers, console, every part from the Dockerfile, th
     if (service.image && !service.build) assert.match(service.image, /:v?\d+(\.\d+)*$/, `${name}'s image names its version`);
   }
   assert.equal(s.console!.environment!.KAFKA_BROKERS, 'redpanda:9092');
+  assert.match(s.s3!.image!, /^versity\/versitygw:/);
+  assert.ok(s.s3!.command!.includes('posix'));
+  assert.match(s['s3-init']!.entrypoint!.join(' '), /create-bucket --bucket lakehouse/);
 
   for (const name of PARTS) {
     const p = s[name]!;
@@ -93,7 +96,10 @@ test('the pipeline profile: servers, console, every part from the Dockerfile, th
     assert.equal(p.environment!.DATABASE_URL, 'postgres://lakehouse:lakehouse@postgres:5432/lakehouse');
     assert.equal(p.environment!.KAFKA_BROKERS, 'redpanda:9092');
     assert.equal(p.environment!.METRICS_HOST, '0.0.0.0', `${name} serves /metrics beyond its container`);
-    assert.ok(p.volumes!.some((v) => v.source === 'lake-data' && v.target === p.environment!.LAKE_ROOT), `${name} shares the lake volume`);
+    // the lake is on the S3 service, where every part (and Spark or deltalake) reads it
+    assert.match(p.environment!.LAKE_ROOT!, /^s3:\/\/lakehouse\//, `${name} uses the lake on S3`);
+    assert.equal(p.environment!.AWS_ENDPOINT_URL, 'http://s3:7070');
+    assert.equal(p.environment!.AWS_ACCESS_KEY_ID, s.s3!.environment!.ROOT_ACCESS_KEY_ID, `${name} signs with the S3 service's key`);
   }
   assert.deepEqual(PARTS.map((n) => s[n]!.command![0]), ['cdc', 'bronze', 'silver', 'gold', 'notify', 'status', 'generate']);
 

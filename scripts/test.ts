@@ -1,6 +1,7 @@
 // `npm test`: everything the tests need, then the tests. On a fresh Debian machine it installs
 // what is missing (the stack's PostgreSQL, JRE and Maven; promtool, Prometheus and Chromium for the
-// monitoring and report tests; pip's deltalake and pyarrow for the Delta oracle: stack/provision.ts),
+// monitoring and report tests; pip's deltalake and pyarrow for the Delta oracle: stack/provision.ts;
+// versitygw, the S3 test server, built with Go into ~/.cache/lakehouse: stack/versitygw.ts),
 // starts the local stack if it is not running, type-checks, runs every *.test.ts (or the files and
 // folders given) with node's test runner, drops what the run's tests left on the stack, and stops
 // the stack again if it started it.
@@ -20,6 +21,7 @@ import { projectRoot } from '../stack/paths.js';
 import { portOpen } from '../stack/process.js';
 import { provision, provisionPython, STACK_NEEDS, TEST_NEEDS } from '../stack/provision.js';
 import { defaultStack, stackDown, stackEnv, stackUp } from '../stack/stack.js';
+import { ensureVersitygw } from '../stack/versitygw.js';
 import { recordRun, sweepEndedRuns, sweepRun, type Swept } from '../test/support/sweep.js';
 
 const SKIP = new Set(['node_modules', '.stack', '.git', 'dist', '.lake', 'lakehouse-data', '.scratch', '.bench', 'demo-output', 'quality-report']);
@@ -52,6 +54,8 @@ async function main(): Promise<number> {
 
   provision([...STACK_NEEDS, ...TEST_NEEDS], say);
   provisionPython(say);
+  // the S3 server of the object-storage tests, built once into ~/.cache/lakehouse
+  ensureVersitygw(say);
 
   const stack = defaultStack();
   const wasUp = (await portOpen(stack.pgPort)) && (await portOpen(stack.kafkaPort));

@@ -30,6 +30,12 @@ export interface ReadRequest {
   /** Only these columns of the rows (big tables). */
   columns?: string[];
   history?: boolean;
+  /**
+   * deltalake's storage_options for an object-store path (endpoint, credentials, AWS_ALLOW_HTTP):
+   * with them the reader gets no AWS_ or AZURE_ variables from the environment, so they alone
+   * point it at the store.
+   */
+  storageOptions?: Record<string, string>;
 }
 
 export type WriteStep =
@@ -40,7 +46,10 @@ export type WriteStep =
   | { op: 'merge'; predicate: string; schema: Array<[string, string]>; rows: Row[] };
 
 function run(requests: unknown[]): unknown[] {
-  return runPythonJson<unknown[]>(SCRIPT, [], JSON.stringify(requests));
+  const explicit = requests.some((r) => (r as ReadRequest).storageOptions);
+  // with storage options, they alone point deltalake at the store
+  const env = explicit ? Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS|AZURE)_/.test(k))) : undefined;
+  return runPythonJson<unknown[]>(SCRIPT, [], JSON.stringify(requests), env);
 }
 
 /** What deltalake reads from each table. */

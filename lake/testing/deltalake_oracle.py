@@ -38,7 +38,8 @@ def canon(v):
 
 def read(req):
     path = req["path"]
-    dt = DeltaTable(path) if "version" not in req else DeltaTable(path, version=req["version"])
+    options = req.get("storageOptions")
+    dt = DeltaTable(path, storage_options=options) if "version" not in req else DeltaTable(path, version=req["version"], storage_options=options)
     if "timestamp" in req:
         dt.load_as_version(datetime.datetime.fromisoformat(req["timestamp"].replace("Z", "+00:00")))
     out = {"version": dt.version()}

@@ -10,9 +10,10 @@ const TEARDOWN_ABORT = /terminate called without an active exception/;
 
 export class PythonError extends Error {}
 
-export function runPythonJson<T>(script: string, args: string[] = [], input?: string): T {
+export function runPythonJson<T>(script: string, args: string[] = [], input?: string, env?: NodeJS.ProcessEnv): T {
   const res = spawnSync('python3', [script, ...args], {
     input,
+    ...(env ? { env } : {}),
     encoding: 'utf8',
     maxBuffer: 1024 * 1024 * 1024,
   });
