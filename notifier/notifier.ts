@@ -410,6 +410,8 @@ export class Notifier {
           await new Promise((r) => setTimeout(r, this.opts.silverPollMs));
           continue;
         }
+        // A rebalance while silver was read resets the queue: the head judged may be gone.
+        if (this.queue.peek()?.item !== next.item) continue;
       }
       this.waitingSince = undefined;
       const item = this.queue.shift(next.item.partition)!;
@@ -471,10 +473,12 @@ export class Notifier {
     }
     const verdict = item.verdict;
     if (verdict?.kind !== 'accepted') {
+      // sendLoop only lets an item through with silver's verdict; without one this is a bug, and
+      // stopping loses nothing (the offset stays before the activity)
+      if (verdict?.kind !== 'withheld') throw new Error(`no verdict from silver for ${item.key}`);
       // Nothing is recorded: after a restart the same question gets the same answer from silver.
-      const reason = verdict?.kind === 'withheld' ? verdict.reason : 'unjudged';
-      metrics.notifyWithheldTotal.inc({ reason });
-      log.info(`not announced: ${item.key}: ${verdict?.kind === 'withheld' ? verdict.detail : 'no verdict from silver'}`);
+      metrics.notifyWithheldTotal.inc({ reason: verdict.reason });
+      log.info(`not announced: ${item.key}: ${verdict.detail}`);
       return;
     }
     const { activity, employee } = verdict;
