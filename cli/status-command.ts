@@ -34,7 +34,7 @@ export const statusCommand: Command = {
     const config = loadConfig({ overrides: { 'lake.root': args.values.root, 'metrics.port': args.values['metrics-port'] } });
     if (args.values.serve) {
       const server = await startMetricsServer(config.metrics.host, config.metrics.port);
-      const probe = new PipelineProbe(config, { groups: ['bronze', 'notify'], lake: true, intervalMs: config.metrics.probeIntervalMs || 15000 });
+      const probe = new PipelineProbe(config, { groups: ['bronze', 'notify'], lake: true, slot: true, intervalMs: config.metrics.probeIntervalMs || 15000 });
       probe.start();
       log.info('measuring the pipeline', { every: `${config.metrics.probeIntervalMs || 15000} ms`, lake: config.lake.root });
       await new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 // Small process helpers the local stack needs: find a program, run it, wait for a port.
 
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { UserError } from '../common/errors.js';
 
@@ -58,4 +58,37 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new UserError(`${what} did not become ready within ${Math.round(timeoutMs / 1000)} s`, { fix: hint });
+}
+
+/**
+ * Runs `fn` holding an exclusive lock file: two `stack up`s at once (parallel test runs, a demo
+ * beside a test run) would otherwise both start a broker on the same port, and one fails.
+ * A lock left by a dead process is taken over.
+ */
+export async function withLockFile<T>(file: string, what: string, fn: () => Promise<T>, timeoutMs = 300_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = readPid(file);
+      if (holder === undefined || !isAlive(holder)) {
+        rmSync(file, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new UserError(`${what}: process ${holder} has held ${file} for over ${Math.round(timeoutMs / 1000)} s`, {
+          fix: `wait for it to finish, or stop it (kill ${holder})`,
+        });
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(file, { force: true });
+  }
 }

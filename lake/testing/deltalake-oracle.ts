@@ -2,11 +2,11 @@
 // (deltalake_oracle.py) once per batch of requests and puts our own rows in the same canonical
 // form, so a test reads as "ours equals theirs".
 
-import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataType, StructType } from '../kernel/schema.js';
 import type { Row } from '../kernel/values.js';
+import { runPythonJson } from './python.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'deltalake_oracle.py');
 
@@ -40,9 +40,7 @@ export type WriteStep =
   | { op: 'merge'; predicate: string; schema: Array<[string, string]>; rows: Row[] };
 
 function run(requests: unknown[]): unknown[] {
-  const res = spawnSync('python3', [SCRIPT], { input: JSON.stringify(requests), encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
-  if (res.status !== 0) throw new Error(`deltalake oracle failed (${res.status}): ${res.stderr}`);
-  return JSON.parse(res.stdout) as unknown[];
+  return runPythonJson<unknown[]>(SCRIPT, [], JSON.stringify(requests));
 }
 
 /** What deltalake reads from each table. */
