@@ -8,13 +8,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { loadConfig } from '../../common/config.js';
 import { projectRoot } from '../../stack/paths.js';
-import { cdcTestEnv, dropSlot, sql, startCapture, type CdcTestEnv, type RunningCapture } from '../../test/support/cdc.js';
+import { cdcTestEnv, sql, startCapture, type CdcTestEnv, type RunningCapture } from '../../test/support/cdc.js';
 import { configOf, lakeEnv, startBronze, startSilver, tableRows, tempLake, type Running } from '../../test/support/pipeline.js';
 import { testStack } from '../../test/support/stack.js';
+import { dropTestResources } from '../../test/support/sweep.js';
 import { DEMO_DDL } from '../../demo/generate.js';
 import { silverGate } from '../../lake/silver/command.js';
 import type { BronzeWriter } from '../../lake/bronze/writer.js';
@@ -101,23 +101,10 @@ export async function notifyWorld(opts: WorldOptions): Promise<NotifyWorld> {
   }
 }
 
-/** Drops what a world created on the shared servers, and its lake folder. */
+/** Drops what a world created on the shared servers (everything is named after its topic prefix), and its lake folder. */
 async function dropWorld(env: CdcTestEnv, lake: { remove(): void }): Promise<void> {
-  await dropSlot(env);
-  const kafka = new Kafka({ brokers: env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const mine = (name: string) => name === env.TOPIC_PREFIX || name.startsWith(`${env.TOPIC_PREFIX}.`) || name.startsWith(`${env.TOPIC_PREFIX}-`);
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter(mine);
-    if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
-    const topics = (await admin.listTopics()).filter(mine);
-    if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
-  } finally {
-    await admin.disconnect();
-  }
-  const name = new URL(env.DATABASE_URL).pathname.slice(1);
-  await sql((await testStack()).DATABASE_URL, `drop database if exists ${pg.escapeIdentifier(name)} with (force)`).catch(() => undefined);
+  const prefix = env.TOPIC_PREFIX;
+  await dropTestResources(await testStack(), (name) => name === prefix || name.startsWith(`${prefix}.`) || name.startsWith(`${prefix}-`) || name.startsWith(`${prefix}_`));
   lake.remove();
 }
 
