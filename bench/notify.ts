@@ -1,7 +1,9 @@
 // `npm run bench -- notify [--count N] [--rate R] [--interval-ms MS]`
 // Commit-to-Slack latency of the notifier when the channel's rate allows it: activities are
-// inserted in PostgreSQL at R per second (default 5), captured by the real capture, and posted by
-// the notifier through the real @slack/web-api client to the Slack stand-in, which enforces one
+// inserted in PostgreSQL at R per second (default 5), captured by the real capture, written to
+// bronze and judged by silver (the real writers, at their default pace: bronze.batchMaxWaitMs and
+// silver.intervalMs 500 ms), and posted by the notifier once silver accepted them, through the
+// real @slack/web-api client to the Slack stand-in, which enforces one
 // message per --interval-ms (default 100 ms, i.e. 10/s: the rate is above the insert rate, so
 // the figure is the pipeline's, not the queue's). Latency = stand-in receipt time minus the
 // PostgreSQL commit time carried by the event (source.ts_ms). Target (issue 7): p99 under 3 s.
@@ -26,6 +28,7 @@ export async function run(argv: string[]): Promise<void> {
     employees,
     standIn: { intervalMs, burst: 3 },
     notifyEnv: { NOTIFY_INTERVAL_MS: String(intervalMs), NOTIFY_BURST: '3' },
+    lakeEnv: { BRONZE_BATCH_MAX_WAIT_MS: '500', SILVER_INTERVAL_MS: '500' },
   });
   const n = await startNotifier(world.notifyEnv);
   const client = new pg.Client({ connectionString: world.env.DATABASE_URL });
@@ -37,7 +40,7 @@ export async function run(argv: string[]): Promise<void> {
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
       await insertActivities(client, [{ employee_id: (i % 20) + 1, sport_type: 'Runing', distance_m: 8000 + i, elapsed_s: 2400, comment: null }]);
     }
-    await until(`${count} messages`, () => world.standIn.received.length >= count, 60000);
+    await until(`${count} messages`, () => world.standIn.received.length >= count, 120000);
     const lat = world.standIn.received
       .map((m) => m.receivedAt - Number(m.metadata?.event_payload.committed_at_ms))
       .filter((x) => Number.isFinite(x))

@@ -1,5 +1,5 @@
-// Reads whole topics from their beginning and keeps following them: the employees' changes (for
-// names), the schema topic (for types) and the notifier's own record of posted messages. Nothing
+// Reads whole topics from their beginning and keeps following them: the schema topic (for types),
+// the dead-letter topic and the notifier's own record of posted messages. Nothing
 // is committed: each start reads them again, so every instance on every machine builds the same
 // view from the broker alone. `catchUp()` waits until everything the topics held when it was
 // called has been read.

@@ -132,10 +132,13 @@ test("the summary's figures are what the lake's tables hold", async () => {
       assert.equal(f.highestRisk?.match, `${String(top.home_team)} – ${String(top.away_team)}`);
     }
 
-    // Slack: one message per live activity insert (the snapshot is not announced)
+    // Slack: one message per live activity insert that silver accepted (the snapshot is not
+    // announced, a quarantined activity never is)
     const inserts = (await tableRows(lake.root, 'bronze/public/activities')).filter((r) => r._op === 'c');
-    assert.ok(inserts.length > 0);
-    assert.equal(s.slack.sent, inserts.length, 'a message per live insert');
+    const refused = new Set((await tableRows(lake.root, 'quarantine/public/activities')).map((r) => r.position));
+    const accepted = inserts.filter((r) => !refused.has(r._position));
+    assert.ok(accepted.length > 0);
+    assert.equal(s.slack.sent, accepted.length, 'a message per live insert silver accepted');
     assert.equal(s.slack.sink, 'log');
     assert.equal(s.slack.examples.length, Math.min(3, inserts.length));
     assert.ok(s.slack.examples.every((e) => run.stderr.includes(`message for #sport: ${e.split('\n')[0]}`)), 'the examples are messages the log shows');

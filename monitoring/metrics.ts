@@ -92,6 +92,12 @@ export const notifySkippedTotal = new client.Counter({
   labelNames: ['found_in'] as const,
   registers: [registry],
 });
+export const notifyWithheldTotal = new client.Counter({
+  name: 'lakehouse_notify_withheld_total',
+  help: 'New activities not announced on silver\'s word: quarantined by the quality gate, deleted since, or whose employee silver no longer holds',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
 export const notifyCommitToSlackSeconds = new client.Histogram({
   name: 'lakehouse_notify_commit_to_slack_seconds',
   help: 'Time from the PostgreSQL commit of a new activity to Slack accepting its message',

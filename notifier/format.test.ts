@@ -52,15 +52,59 @@ test('an activity without distance or comment reads naturally, for every sport o
   }
 });
 
-test('the comment follows on its own line; accents, apostrophes and Slack control characters', () => {
+test('the comment follows on its own line; accents and apostrophes kept, Slack control characters escaped', () => {
   const m = f.format(act({ firstName: 'Hélène', lastName: "D'Almeida", comment: "Avec l'équipe du service <3 & plus" }));
-  assert.equal(m.text, "Bravo Hélène D'Almeida ! Tu viens de courir 10,8 km en 46 min ! Quelle énergie !\n« Avec l'équipe du service <3 & plus »");
+  assert.equal(m.text, "Bravo Hélène D'Almeida ! Tu viens de courir 10,8 km en 46 min ! Quelle énergie !\n« Avec l'équipe du service &lt;3 &amp; plus »");
+  assert.equal(m.plain, "Bravo Hélène D'Almeida ! Tu viens de courir 10,8 km en 46 min ! Quelle énergie !\n« Avec l'équipe du service <3 & plus »");
   assert.deepEqual(m.blocks, [
-    { type: 'section', text: { type: 'mrkdwn', text: "Bravo Hélène D'Almeida ! Tu viens de courir 10,8 km en 46 min ! Quelle énergie !" } },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: "_« Avec l'équipe du service &lt;3 &amp; plus »_" }] },
+    { type: 'section', text: { type: 'plain_text', text: "Bravo Hélène D'Almeida ! Tu viens de courir 10,8 km en 46 min ! Quelle énergie !", emoji: true } },
+    { type: 'context', elements: [{ type: 'plain_text', text: "« Avec l'équipe du service &lt;3 &amp; plus »", emoji: true }] },
   ]);
   assert.equal(f.format(act({ sport: 'randonnee', firstName: 'Jean-Baptiste', lastName: "N'Diaye" })).text, "Magnifique Jean-Baptiste N'Diaye ! Une randonnée de 10,8 km terminée !");
   assert.equal(f.format(act({ comment: '   ' })).blocks.length, 1);
+});
+
+test('no mention, link or formatting from data: <!channel>, <@U123>, <https://evil|click> and *bold* arrive as text', () => {
+  const hostile = '<!channel> <@U123> <https://evil.example|click> *bold* _it_ ~no~ `code` &amp; AT&T > 3';
+  const m = f.format(act({ firstName: '<!here>', lastName: '*Mendes*', sport: 'Tennis <b>', comment: hostile }));
+  const texts = [m.text, ...m.blocks.flatMap((b) => [(b as { text?: { text: string } }).text?.text, ...((b as { elements?: { text: string }[] }).elements ?? []).map((e) => e.text)]).filter((t): t is string => typeof t === 'string')];
+  for (const t of texts) {
+    assert.ok(!t.includes('<'), `a "<" reaches Slack: ${t}`);
+    assert.ok(!/&(?!(?:amp|lt|gt);)/.test(t), `a bare "&" reaches Slack: ${t}`);
+  }
+  assert.equal(m.text, 'Bravo &lt;!here&gt; *Mendes* ! Une séance de tennis &lt;b&gt; de 10,8 km en 46 min ! Continue comme ça !\n« &lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|click&gt; *bold* _it_ ~no~ `code` &amp;amp; AT&amp;T &gt; 3 »');
+  // mrkdwn characters stay as typed: the text objects are plain_text, and the message is sent with mrkdwn off (slack.ts)
+  assert.ok(m.blocks.every((b) => JSON.stringify(b).includes('"plain_text"') && !JSON.stringify(b).includes('"mrkdwn"')));
+});
+
+test('a long comment is cut at 500 characters with an ellipsis, never inside a surrogate pair, a grapheme or an escape', () => {
+  const limit = 500;
+  // 3.6 MB, the comment of issue 14
+  const huge = 'Sortie magnifique '.repeat(200_000);
+  const m = f.format(act({ comment: huge }));
+  const comment = m.plain.split('\n')[1]!;
+  assert.ok(comment.startsWith('« Sortie magnifique Sortie'), comment.slice(0, 40));
+  assert.ok(comment.endsWith('… »'), comment.slice(-10));
+  assert.ok([...new Intl.Segmenter('fr', { granularity: 'grapheme' }).segment(comment)].length <= limit + 5, `${comment.length} characters`); // « … »
+  assert.ok(m.text.length < 3000, `Slack's block text limit: ${m.text.length}`);
+  // emoji (surrogate pairs, and a family joined by ZWJ) across the limit: whole or not at all
+  for (const unit of ['🏃', '👨‍👩‍👧', 'é', 'e\u0301', '&', '<']) {
+    for (let pad = 0; pad < 4; pad++) {
+      const c = 'x'.repeat(limit - 2 + pad) + unit.repeat(6);
+      const out = f.format(act({ comment: c }));
+      const line = out.text.split('\n')[1]!;
+      assert.ok(!/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(line), `a lone surrogate with ${JSON.stringify(unit)} pad ${pad}`);
+      assert.ok(!/&(?!(?:amp|lt|gt);)/.test(line) && !line.includes('<'), `a cut escape with ${JSON.stringify(unit)} pad ${pad}: ${line.slice(-30)}`);
+      const kept = out.plain.split('\n')[1]!.slice(2, -2);
+      assert.ok(kept.endsWith('…'), kept.slice(-10));
+      assert.ok(c.startsWith(kept.slice(0, -1)), `what is kept is a prefix of the comment (${JSON.stringify(unit)} pad ${pad})`);
+      const units = [...new Intl.Segmenter('fr', { granularity: 'grapheme' }).segment(kept.slice(0, -1))].map((s) => s.segment);
+      assert.ok(units.filter((u) => u !== 'x').every((u) => u === unit), `a grapheme cut in half: ${JSON.stringify(units.slice(-3))}`);
+    }
+  }
+  // a comment at the limit is not cut
+  const exact = 'y'.repeat(limit);
+  assert.equal(f.format(act({ comment: exact })).plain.split('\n')[1], `« ${exact} »`);
 });
 
 test('templates: optional parts, alternatives, and a user file over the defaults', () => {

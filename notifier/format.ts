@@ -12,7 +12,13 @@
 //
 // so "Bravo {name} ! Tu viens de courir[ {distance} en| pendant] {duration} ! Quelle énergie !" reads
 // naturally with or without a distance. The comment, when there is one, follows on its own line
-// through the `comment` template.
+// through the `comment` template, cut to COMMENT_LIMIT characters.
+//
+// Everything in a message may come from data (names, sport, comment), so nothing in it may act on
+// Slack: the text is escaped as Slack's formatting rules require (`&` `<` `>` as `&amp;` `&lt;`
+// `&gt;`, https://api.slack.com/reference/surfaces/formatting#escaping), which leaves no mention
+// (`<!channel>`, `<@U123>`) and no link (`<https://…|click>`); the blocks are `plain_text`, and
+// slack.ts sends the message with mrkdwn off, so `*bold*` or `_it_` in a comment stay as typed.
 
 import { readFileSync } from 'node:fs';
 import { UserError } from '../common/errors.js';
@@ -64,11 +70,20 @@ export interface ActivityFacts {
 }
 
 export interface FormattedMessage {
-  /** Plain text: the notification and fallback text, and what the log prints without a token. */
+  /** Slack's `text` (the notification and fallback text), escaped. */
   text: string;
-  /** Block Kit blocks for chat.postMessage. */
+  /** The same text unescaped: what the log prints without a token. */
+  plain: string;
+  /** Block Kit blocks for chat.postMessage, their texts escaped. */
   blocks: Record<string, unknown>[];
 }
+
+/**
+ * A comment longer than this many characters (as a reader counts them: an emoji or an accented
+ * letter is one) is cut and ends with "…". Well under Slack's 40,000 characters for a message's
+ * text and 3,000 for a block's text, even once escaped (`&` becomes five characters).
+ */
+export const COMMENT_LIMIT = 500;
 
 /** "10,8 km", "10 km", "800 m": one decimal with a comma, none when it is zero. */
 export function formatDistance(metres: number | null): string {
@@ -138,17 +153,41 @@ export class MessageFormatter {
 
   format(a: ActivityFacts): FormattedMessage {
     const sentence = this.sentence(a);
-    const comment = a.comment && a.comment.trim() ? fill(this.templates.comment, { comment: a.comment.trim() }) : '';
-    const text = comment ? `${sentence}\n${comment}` : sentence;
-    const blocks: Record<string, unknown>[] = [{ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(sentence) } }];
-    if (comment) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `_${escapeMrkdwn(comment)}_` }] });
-    return { text, blocks };
+    const trimmed = a.comment?.trim() ?? '';
+    const comment = trimmed ? fill(this.templates.comment, { comment: cut(trimmed, COMMENT_LIMIT) }) : '';
+    const plain = comment ? `${sentence}\n${comment}` : sentence;
+    const blocks: Record<string, unknown>[] = [{ type: 'section', text: plainText(sentence) }];
+    if (comment) blocks.push({ type: 'context', elements: [plainText(comment)] });
+    return { text: escapeSlack(plain), plain, blocks };
   }
 }
 
-/** Slack's three control characters in message text; everything else (accents, apostrophes) stays. */
-export function escapeMrkdwn(s: string): string {
+/** A Block Kit plain_text object: Slack applies no formatting, mention or link to it. */
+function plainText(text: string): Record<string, unknown> {
+  return { type: 'plain_text', text: escapeSlack(text), emoji: true };
+}
+
+/** Slack's three control characters as the entities Slack decodes; everything else (accents, apostrophes) stays. */
+export function escapeSlack(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const graphemes = new Intl.Segmenter('fr', { granularity: 'grapheme' });
+
+/**
+ * The first `limit` characters of `s` and "…" when it is longer. Characters are grapheme clusters,
+ * so an emoji (a surrogate pair, or several joined by ZWJ) or a letter and its accent is kept
+ * whole or dropped whole; the cut is made before escaping, so no escape is cut either.
+ */
+export function cut(s: string, limit: number): string {
+  let n = 0;
+  let end = 0;
+  for (const { index, segment } of graphemes.segment(s)) {
+    if (n === limit) return `${s.slice(0, index).trimEnd()}…`;
+    n++;
+    end = index + segment.length;
+  }
+  return s.slice(0, end);
 }
 
 /** Reads a templates file over the defaults: any of `sports`, `default`, `comment` may be given. */

@@ -98,6 +98,11 @@ export class MergeQueue<T extends QueueItem> {
     return { item: best, blockers };
   }
 
+  /** Every waiting item, in no particular order (for work done ahead, such as a batch lookup). */
+  items(): T[] {
+    return [...this.fifos.values()].flat();
+  }
+
   /** Removes the head of a partition (after peek said it may go). */
   shift(partition: number): T | undefined {
     return this.fifos.get(partition)?.shift();

@@ -1,9 +1,17 @@
 // The notifier: a consumer group on the activities topic that posts one Slack message per live
-// insert, exactly once across crashes.
+// insert that silver accepted, exactly once across crashes.
 //
 //   activities topic ──► MergeQueue (bounded per partition, pauses the partition when full,
-//                        released in commit order) ──► one sender: record? history? post ──►
-//                        record topic (compacted) ──► offset commit
+//                        released in commit order) ──► one sender: record? history? silver's
+//                        verdict (silver-view.ts: wait until silver judged the change; accepted,
+//                        and the employee still in silver?) ──► post ──► record topic
+//                        (compacted) ──► offset commit
+//
+// The topic gives what is news (a live insert, its key and position, in commit order); silver
+// gives whether it may be announced and what to say: the activity and the employee as silver
+// holds them. An activity the quality gate quarantines, or whose employee silver no longer has,
+// is never posted; one silver has not judged yet waits at the head of the queue, and the
+// consumer offset does not move past it.
 //
 // Exactly once: every message has a key "<schema>.<table>/<primary key>/<position>" that is the
 // same whenever the capture re-sends the change. The key travels in the Slack message's metadata
@@ -18,12 +26,12 @@ import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type
 import type { Config } from '../common/config.js';
 import { UserError, errorMessage } from '../common/errors.js';
 import { logger } from '../common/log.js';
-import { POSITION_HEADER, SCHEMA_HEADER, schemaTopic, topicFor, unwrapEnvelope, type ConnectSchema, type SchemaRecord } from '../contracts/change-event.js';
-import { decodeRow, rowSchemaOf } from '../contracts/decode.js';
+import { POSITION_HEADER, topicFor, unwrapEnvelope } from '../contracts/change-event.js';
 import { ConsumerLagProbe } from '../monitoring/consumer-lag.js';
 import * as metrics from '../monitoring/metrics.js';
 import { MessageFormatter, type ActivityFacts } from './format.js';
 import { MergeQueue, type QueueItem } from './merge-queue.js';
+import { SilverView, type Verdict } from './silver-view.js';
 import type { Sink } from './slack.js';
 import { TopicReader } from '../common/topic-reader.js';
 
@@ -43,6 +51,10 @@ export interface NotifierOptions {
   sessionTimeoutMs: number;
   partitions: number;
   replicationFactor: number;
+  /** The lake whose silver tables say what may be announced. */
+  lakeRoot: string;
+  /** How often silver is looked at again while the next activity waits for its verdict. */
+  silverPollMs: number;
 }
 
 export function notifierOptions(config: Config): NotifierOptions {
@@ -65,16 +77,20 @@ export function notifierOptions(config: Config): NotifierOptions {
     sessionTimeoutMs: config.notify.sessionTimeoutMs,
     partitions: config.kafka.partitions,
     replicationFactor: config.kafka.replicationFactor,
+    lakeRoot: config.lake.root,
+    silverPollMs: 200,
   };
 }
 
 interface Item extends QueueItem {
   key: string;
   generation: number;
-  row: Record<string, unknown>;
-  rowSchema: ConnectSchema | undefined;
-  schemaId: string | undefined;
+  /** The activity's primary key, from the event's key. */
+  pk: Record<string, unknown>;
   commitTsMs: number;
+  /** Silver's last answer, and the table versions it was given at. */
+  verdict?: Verdict;
+  verdictAt?: string;
 }
 
 interface RecordValue {
@@ -87,15 +103,25 @@ interface RecordValue {
 
 /** The exactly-once key of a change: table, primary key (as the event's key JSON), position. */
 export function messageKey(schema: string, table: string, keyJson: string, position: string): string {
-  let pk = keyJson;
+  const pk = primaryKeyOf(keyJson);
+  return `${schema}.${table}/${pk ? JSON.stringify(pk) : keyJson}/${position}`;
+}
+
+/** The primary key columns and values of an event's key (plain or `{schema, payload}`), or undefined. */
+function primaryKeyOf(keyJson: string): Record<string, unknown> | undefined {
   try {
     const k = JSON.parse(keyJson) as Record<string, unknown>;
-    pk = JSON.stringify(k && typeof k === 'object' && 'payload' in k && 'schema' in k ? k.payload : k);
+    const pk = k && typeof k === 'object' && 'payload' in k && 'schema' in k ? k.payload : k;
+    return pk && typeof pk === 'object' && !Array.isArray(pk) ? (pk as Record<string, unknown>) : undefined;
   } catch {
-    // keep the raw text
+    return undefined;
   }
-  return `${schema}.${table}/${pk}/${position}`;
 }
+
+/** How many activities behind the head are judged with it, in one read of each silver table. */
+const JUDGE_AHEAD = 200;
+/** How often the log says what the head of the queue waits for. */
+const WAITING_LOG_MS = 30_000;
 
 export class Notifier {
   private readonly kafka: Kafka;
@@ -104,9 +130,8 @@ export class Notifier {
   private consumer!: Consumer;
   private reader!: TopicReader;
   private readonly topic: string;
-  private readonly employeesTopic: string;
-  private readonly names = new Map<string, { first: string | null; last: string | null }>();
-  private readonly schemas = new Map<string, ConnectSchema | undefined>();
+  private readonly silver: SilverView;
+  private waitingSince: { key: string; at: number; told: number } | undefined;
   private readonly record = new Map<string, RecordValue>();
   /** Latest Slack ts recorded per partition of the activities topic (seconds). */
   private readonly recordedUpTo = new Map<number, number>();
@@ -131,7 +156,7 @@ export class Notifier {
   ) {
     this.kafka = new Kafka({ clientId: `${opts.clientId}-notify`, brokers: opts.brokers, logLevel: logLevel.NOTHING });
     this.topic = topicFor(opts.prefix, opts.activities.schema, opts.activities.table);
-    this.employeesTopic = topicFor(opts.prefix, opts.employees.schema, opts.employees.table);
+    this.silver = new SilverView({ lakeRoot: opts.lakeRoot, topic: this.topic, activities: opts.activities, employees: opts.employees });
     this.queue = new MergeQueue<Item>(opts.queueSize);
     this.formatter = formatter ?? new MessageFormatter();
   }
@@ -141,11 +166,11 @@ export class Notifier {
     await this.sink.start();
     this.admin = this.kafka.admin();
     await this.admin.connect();
-    await this.waitForTopics([this.topic, this.employeesTopic, schemaTopic(this.opts.prefix)]);
+    await this.waitForTopics([this.topic]);
     await this.ensureRecordTopic();
     this.producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
     await this.producer.connect();
-    this.reader = new TopicReader(this.kafka, this.admin, [this.employeesTopic, schemaTopic(this.opts.prefix), this.opts.recordTopic], this.opts.groupId, (t, p, m) => this.onViewMessage(t, p, m));
+    this.reader = new TopicReader(this.kafka, this.admin, [this.opts.recordTopic], this.opts.groupId, (t, p, m) => this.onRecordMessage(t, p, m));
     await this.reader.start();
     await this.startNewGroupAtEnd();
 
@@ -235,27 +260,14 @@ export class Notifier {
     }
   }
 
-  private onViewMessage(topic: string, partition: number, m: KafkaMessage): void {
+  private onRecordMessage(topic: string, partition: number, m: KafkaMessage): void {
     try {
-      if (topic === this.opts.recordTopic) {
-        if (!m.key || !m.value) return;
-        const v = JSON.parse(m.value.toString()) as RecordValue;
-        if (v.channel !== this.opts.channel) return;
-        this.record.set(m.key.toString(), v);
-        const ts = Number(v.ts);
-        if (Number.isFinite(ts) && ts > (this.recordedUpTo.get(v.partition) ?? 0)) this.recordedUpTo.set(v.partition, ts);
-      } else if (topic === this.employeesTopic) {
-        if (!m.value) return;
-        const { event } = unwrapEnvelope(JSON.parse(m.value.toString()));
-        const row = event.after;
-        if (!row || event.op === 'd') return;
-        const id = row.employee_id;
-        if (id === undefined || id === null) return;
-        this.names.set(String(id), { first: typeof row.first_name === 'string' ? row.first_name : null, last: typeof row.last_name === 'string' ? row.last_name : null });
-      } else if (m.key && m.value) {
-        const rec = JSON.parse(m.value.toString()) as SchemaRecord;
-        this.schemas.set(m.key.toString(), rowSchemaOf(rec.value, 'after'));
-      }
+      if (!m.key || !m.value) return;
+      const v = JSON.parse(m.value.toString()) as RecordValue;
+      if (v.channel !== this.opts.channel) return;
+      this.record.set(m.key.toString(), v);
+      const ts = Number(v.ts);
+      if (Number.isFinite(ts) && ts > (this.recordedUpTo.get(v.partition) ?? 0)) this.recordedUpTo.set(v.partition, ts);
     } catch (e) {
       log.warn(`skipping an unreadable message on ${topic}[${partition}]@${m.offset}: ${errorMessage(e)}`);
     }
@@ -288,9 +300,12 @@ export class Notifier {
 
   /** Reads the record to its end, then the channel's history where the record may be behind. */
   private async recover(partitions: number[]): Promise<void> {
-    if (!(await this.reader.catchUp(60000))) log.warn('the record and employee topics are slow to read; going on with what was read');
+    if (!(await this.reader.catchUp(60000))) log.warn('the record topic is slow to read; going on with what was read');
+    await this.silver.refresh();
+    const employees = await this.silver.employeeCount();
+    const known = employees === undefined ? `no employees known yet (${this.silver.employeesPath} does not exist in ${this.opts.lakeRoot})` : `${employees} employees known (${this.silver.employeesPath})`;
     if (this.sink.name !== 'slack' || partitions.length === 0) {
-      log.info(`ready: ${this.record.size} messages in the record, ${this.names.size} employees known`);
+      log.info(`ready: ${this.record.size} messages in the record, ${known}`);
       return;
     }
     const lookback = Date.now() / 1000 - this.opts.historyLookbackHours * 3600;
@@ -305,7 +320,7 @@ export class Notifier {
     const keys = await this.sink.postedKeys(oldest);
     for (const [k, ts] of keys) this.inHistory.set(k, ts);
     const behind = [...keys.keys()].filter((k) => !this.record.has(k)).length;
-    log.info(`ready: ${this.record.size} messages in the record, ${keys.size} of ours in the channel since ${new Date(oldest * 1000).toISOString()} (${behind} not yet recorded), ${this.names.size} employees known`);
+    log.info(`ready: ${this.record.size} messages in the record, ${keys.size} of ours in the channel since ${new Date(oldest * 1000).toISOString()} (${behind} not yet recorded), ${known}`);
   }
 
   private async onBatch({ batch, heartbeat, pause, isStale, isRunning }: EachBatchPayload): Promise<void> {
@@ -333,21 +348,19 @@ export class Notifier {
         log.warn(`skipping an unreadable event on ${batch.topic}[${partition}]@${m.offset}: ${errorMessage(e)}`);
         continue;
       }
-      const { event, schema } = parsed;
+      const { event } = parsed;
       // Only live inserts are news: snapshot rows (r), updates, deletes and truncates are not.
       if (event.op !== 'c' || !event.after) continue;
       const position = m.headers?.[POSITION_HEADER]?.toString() ?? `${partition}/${m.offset}`;
-      const schemaId = m.headers?.[SCHEMA_HEADER]?.toString();
+      const keyJson = m.key?.toString() ?? 'null';
       const item: Item = {
         partition,
         offset: m.offset,
         position,
         arrivedAt: now,
         generation,
-        key: messageKey(this.opts.activities.schema, this.opts.activities.table, m.key?.toString() ?? 'null', position),
-        row: event.after,
-        rowSchema: schema ? rowSchemaOf(schema, 'after') : undefined,
-        schemaId,
+        key: messageKey(this.opts.activities.schema, this.opts.activities.table, keyJson, position),
+        pk: primaryKeyOf(keyJson) ?? {},
         commitTsMs: event.source?.ts_ms ?? event.ts_ms,
       };
       pending.push(last);
@@ -390,6 +403,17 @@ export class Notifier {
         }
         continue;
       }
+      if (!this.posted(next.item)) {
+        const verdict = await this.verdictOf(next.item);
+        if (verdict.kind === 'waiting') {
+          this.tellWaiting(next.item, verdict.reason);
+          await new Promise((r) => setTimeout(r, this.opts.silverPollMs));
+          continue;
+        }
+        // A rebalance while silver was read resets the queue: the head judged may be gone.
+        if (this.queue.peek()?.item !== next.item) continue;
+      }
+      this.waitingSince = undefined;
       const item = this.queue.shift(next.item.partition)!;
       await this.deliver(item);
       if (item.generation === this.generation) {
@@ -401,6 +425,37 @@ export class Notifier {
         }
       }
       metrics.notifyQueueDepth.set(this.queue.size());
+    }
+  }
+
+  /** Posted already, as far as the record or the channel's history say. */
+  private posted(item: Item): boolean {
+    return this.record.has(item.key) || this.inHistory.has(item.key);
+  }
+
+  /**
+   * Silver's answer for an activity, as of silver's newest versions. The activities waiting
+   * behind it are judged in the same reads, and their answers kept until silver moves on.
+   */
+  private async verdictOf(item: Item): Promise<Verdict> {
+    const at = await this.silver.refresh();
+    if (item.verdict && item.verdictAt === at) return item.verdict;
+    const batch = [item, ...this.queue.items().filter((i) => i !== item && !this.posted(i) && i.verdictAt !== at).slice(0, JUDGE_AHEAD)];
+    const verdicts = await this.silver.judge(batch.map((i) => ({ partition: i.partition, offset: i.offset, position: i.position, key: i.pk })));
+    batch.forEach((i, n) => {
+      i.verdict = verdicts[n];
+      i.verdictAt = at;
+    });
+    return item.verdict!;
+  }
+
+  /** Says, now and then, what the next activity waits for (silver not running, a held batch, …). */
+  private tellWaiting(item: Item, reason: string): void {
+    const now = Date.now();
+    if (this.waitingSince?.key !== item.key) this.waitingSince = { key: item.key, at: now, told: now };
+    else if (now - this.waitingSince.told >= WAITING_LOG_MS) {
+      this.waitingSince.told = now;
+      log.info(`waiting ${Math.round((now - this.waitingSince.at) / 1000)} s for silver to judge ${item.key}: ${reason}`);
     }
   }
 
@@ -416,17 +471,28 @@ export class Notifier {
       await this.writeRecord(item, seen);
       return;
     }
-    const facts = await this.facts(item);
-    const message = this.formatter.format(facts);
+    const verdict = item.verdict;
+    if (verdict?.kind !== 'accepted') {
+      // sendLoop only lets an item through with silver's verdict; without one this is a bug, and
+      // stopping loses nothing (the offset stays before the activity)
+      if (verdict?.kind !== 'withheld') throw new Error(`no verdict from silver for ${item.key}`);
+      // Nothing is recorded: after a restart the same question gets the same answer from silver.
+      metrics.notifyWithheldTotal.inc({ reason: verdict.reason });
+      log.info(`not announced: ${item.key}: ${verdict.detail}`);
+      return;
+    }
+    const { activity, employee } = verdict;
+    const message = this.formatter.format(facts(activity, employee));
     const ts = await this.sink.post({
       key: item.key,
       text: message.text,
+      plain: message.plain,
       blocks: message.blocks,
       payload: {
         table: `${this.opts.activities.schema}.${this.opts.activities.table}`,
         position: item.position,
-        ...(item.row.activity_id !== undefined ? { activity_id: Number(item.row.activity_id) } : {}),
-        ...(item.row.employee_id !== undefined ? { employee_id: Number(item.row.employee_id) } : {}),
+        ...(activity.activity_id !== undefined && activity.activity_id !== null ? { activity_id: Number(activity.activity_id) } : {}),
+        ...(activity.employee_id !== undefined && activity.employee_id !== null ? { employee_id: Number(activity.employee_id) } : {}),
         committed_at_ms: item.commitTsMs,
       },
     });
@@ -440,34 +506,6 @@ export class Notifier {
     await this.producer.send({ topic: this.opts.recordTopic, acks: -1, messages: [{ key: item.key, value: JSON.stringify(value) }] });
   }
 
-  /** The activity's facts for the message: typed row, and the employee's current name. */
-  private async facts(item: Item): Promise<ActivityFacts> {
-    let rowSchema = item.rowSchema;
-    if (!rowSchema && item.schemaId) {
-      if (!this.schemas.has(item.schemaId)) await this.reader.catchUp(10000);
-      rowSchema = this.schemas.get(item.schemaId);
-      if (!rowSchema) log.warn(`schema ${item.schemaId} not found on ${schemaTopic(this.opts.prefix)}: decimals cannot be read for ${item.key}`);
-    }
-    const row = decodeRow(item.row, rowSchema, { decimals: 'number' }) ?? {};
-    const employeeId = row.employee_id === undefined || row.employee_id === null ? undefined : String(row.employee_id);
-    let name = employeeId === undefined ? undefined : this.names.get(employeeId);
-    if (!name && employeeId !== undefined) {
-      // The employee may have been inserted just before: read the employees' changes up to now.
-      await this.reader.catchUp(10000);
-      name = this.names.get(employeeId);
-      if (!name) log.warn(`employee ${employeeId} is not in ${this.employeesTopic}: the message for ${item.key} has no name`);
-    }
-    const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
-    return {
-      firstName: name?.first ?? null,
-      lastName: name?.last ?? null,
-      sport: typeof row.sport_type === 'string' ? row.sport_type : 'sport',
-      distanceM: num(row.distance_m),
-      elapsedS: num(row.elapsed_s),
-      comment: typeof row.comment === 'string' ? row.comment : null,
-    };
-  }
-
   private async commit(): Promise<void> {
     const offsets: { topic: string; partition: number; offset: string }[] = [];
     for (const [p, pending] of this.pending) {
@@ -479,4 +517,19 @@ export class Notifier {
     await this.consumer.commitOffsets(offsets);
     for (const o of offsets) this.committed.set(o.partition, BigInt(o.offset));
   }
+}
+
+/** The message's facts from silver's rows (lake values: a decimal is a string, an int a number). */
+function facts(activity: Record<string, unknown>, employee: Record<string, unknown>): ActivityFacts {
+  const num = (v: unknown): number | null =>
+    typeof v === 'number' && Number.isFinite(v) ? v : (typeof v === 'string' || typeof v === 'bigint') && String(v).trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null;
+  const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  return {
+    firstName: text(employee.first_name),
+    lastName: text(employee.last_name),
+    sport: text(activity.sport_type) ?? 'sport',
+    distanceM: num(activity.distance_m),
+    elapsedS: num(activity.elapsed_s),
+    comment: text(activity.comment),
+  };
 }

@@ -19,7 +19,10 @@ export const METADATA_EVENT_TYPE = 'lakehouse_activity_posted';
 export interface OutgoingMessage {
   /** The exactly-once key: "<schema>.<table>/<primary key JSON>/<position>". */
   key: string;
+  /** Slack's text, escaped (format.ts). */
   text: string;
+  /** The same text unescaped, for the log. */
+  plain?: string;
   blocks: Record<string, unknown>[];
   /** Extra metadata fields (activity id, commit time). */
   payload: Record<string, string | number | boolean>;
@@ -43,7 +46,7 @@ export class LogSink implements Sink {
     log.info(`no Slack token (slack.token / SLACK_BOT_TOKEN): messages for ${this.channel} are printed to the log`);
   }
   async post(message: OutgoingMessage): Promise<string> {
-    log.info(`message for ${this.channel}: ${message.text}`);
+    log.info(`message for ${this.channel}: ${message.plain ?? message.text}`);
     metrics.notifySentTotal.inc({ sink: 'log' });
     return `log.${++this.n}`;
   }
@@ -223,6 +226,11 @@ export class SlackSink implements Sink {
           channel,
           text: message.text,
           blocks: message.blocks as never,
+          // Slack parses nothing of the text: no mrkdwn, no names turned into mentions, no
+          // automatic links (the text is escaped too, format.ts), and no previews.
+          mrkdwn: false,
+          parse: 'none',
+          link_names: false,
           unfurl_links: false,
           unfurl_media: false,
           metadata: { event_type: METADATA_EVENT_TYPE, event_payload: { key: message.key, ...message.payload } },

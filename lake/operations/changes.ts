@@ -4,7 +4,7 @@
 // commit that removed data (delete, merge, overwrite) is reported so that a consumer that only
 // expects appends can say so instead of silently missing the change.
 
-import { isAdd, isCommitInfo, isRemove, type Add } from '../kernel/actions.js';
+import { isAdd, isCommitInfo, isRemove, isTxn, type Add } from '../kernel/actions.js';
 import { listLog, readCommit } from '../kernel/log.js';
 import type { Snapshot } from '../kernel/snapshot.js';
 import type { StructField } from '../kernel/schema.js';
@@ -19,6 +19,8 @@ export interface CommitChanges {
   added: Add[];
   /** Paths the commit removed as a data change (not OPTIMIZE's rewrites). */
   removedPaths: string[];
+  /** The streaming writers' progress the commit recorded (txn actions: appId, version). */
+  txns: Array<{ appId: string; version: number }>;
 }
 
 /**
@@ -33,13 +35,15 @@ export async function readChanges(storage: Storage, afterVersion: number, toVers
     const actions = await readCommit(storage, v, listing.commits.get(v));
     const added: Add[] = [];
     const removedPaths: string[] = [];
+    const txns: CommitChanges['txns'] = [];
     let operation: string | undefined;
     for (const a of actions) {
       if (isAdd(a) && a.add.dataChange !== false) added.push(a.add);
       else if (isRemove(a) && a.remove.dataChange !== false) removedPaths.push(a.remove.path);
+      else if (isTxn(a)) txns.push({ appId: a.txn.appId, version: a.txn.version });
       else if (isCommitInfo(a)) operation = a.commitInfo.operation;
     }
-    out.push({ version: v, operation, added, removedPaths });
+    out.push({ version: v, operation, added, removedPaths, txns });
   }
   return out;
 }

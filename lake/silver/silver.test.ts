@@ -102,6 +102,9 @@ test('after inserts, updates, deletes, a truncate, an added column and TOAST, si
     const s = await DeltaTable.open(lake.root, 'silver/public/accounts');
     const b = await DeltaTable.open(lake.root, 'bronze/public/accounts');
     assert.equal(s.txnVersion('bronze/public/accounts'), b.version);
+    // and, per partition of the change topic, the offset up to which it judged the changes
+    assert.ok(b.snapshot.txns.size > 0);
+    for (const [appId, t] of b.snapshot.txns) assert.equal(s.txnVersion(appId), t.version, `silver's offset for ${appId}`);
     const [theirs] = deltalakeRead([{ path: join(lake.root, 'silver/public/accounts'), rows: true }]);
     assert.ok(!theirs!.error, theirs!.error);
     assert.deepEqual((theirs!.rows as Array<Record<string, unknown>>).map((r) => String(r.id)).sort(), accounts.map((r) => String(r.id)).sort());

@@ -4,10 +4,15 @@
 //     ──► quality gate (quarantined changes never reach silver) ──► plan (last change per key,
 //     truncates, unchanged TOASTed values) ──► one MERGE (or, after a truncate, one overwrite)
 //     into silver/<s>/<t> carrying txn { appId: "bronze/<s>/<t>", version: bronze version }
+//     and, per source partition, bronze's own txn { appId: "<topic>-<partition>", version: offset }
 //
 // Exactly once: the silver commit records the bronze version it reached, in the same commit as
 // the rows; a restart, or a second silver process, starts from there. Silver needs nothing but
 // the lake: no broker, no state of its own.
+//
+// The source offsets say, in the change topic's terms, which changes silver has judged: a change
+// at or below them was either merged or quarantined (or was a dead letter bronze never held).
+// The notifier waits on them before it announces an activity (docs/notifier.md).
 
 import { hostname } from 'node:os';
 import { UserError } from '../../common/errors.js';
@@ -192,6 +197,7 @@ export class SilverWriter {
     const commits = await p.bronze.changesSince(applied);
     // whole bronze commits, up to the row budget (at least one)
     const files: Add[] = [];
+    const sourceOffsets = new Map<string, number>();
     let target = applied;
     let budget = 0;
     for (const c of commits) {
@@ -204,6 +210,7 @@ export class SilverWriter {
         });
       }
       files.push(...c.added);
+      for (const t of c.txns) sourceOffsets.set(t.appId, Math.max(t.version, sourceOffsets.get(t.appId) ?? -1));
       budget += rows;
       target = c.version;
     }
@@ -229,7 +236,9 @@ export class SilverWriter {
     const t2 = Date.now();
     const now = new Date();
     const plan = planChanges({ rows: outcome.passed, keyColumns, sourceColumns: sourceSpecs.map((c) => c.name) }, now);
-    const txn = [{ appId: p.bronzePath, version: target }];
+    // only offsets that move on: a partition recorded at or past its offset would make the commit look half done (checkTxns)
+    const judged = [...sourceOffsets].filter(([appId, offset]) => offset > (silver.txnVersion(appId) ?? -1)).map(([appId, version]) => ({ appId, version }));
+    const txn = [{ appId: p.bronzePath, version: target }, ...judged];
     const columns = [...sourceSpecs, ...SILVER_METADATA];
     const upserts = [...plan.upserts.values()];
     let filesAdded = 0;

@@ -4,6 +4,12 @@
 // tokens, cursor pagination, Block Kit blocks and message metadata kept), enforces a per-channel
 // rate with HTTP 429 and Retry-After, and records everything it accepted. Point the real
 // @slack/web-api client at it with `slackApiUrl: standIn.url`.
+//
+// It also checks what Slack cannot: that no message carries a Slack control sequence. The
+// notifier's templates use none, so any `<` in a text, or any `&` that does not start one of the
+// three escapes Slack decodes (`&amp;` `&lt;` `&gt;`), came from data unescaped and could be a
+// mention (`<!channel>`, `<@U123>`) or a disguised link (`<https://evil|click>`). Such a message
+// is recorded in `unsafe`, and close() fails with it, so every test that uses the stand-in checks it.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +36,8 @@ export interface ReceivedMessage {
   text: string;
   blocks: unknown[] | undefined;
   metadata: { event_type: string; event_payload: Record<string, unknown> } | undefined;
+  /** chat.postMessage's formatting arguments as sent (form values are strings): mrkdwn, parse, link_names, unfurl_*. */
+  options: Record<string, unknown>;
   receivedAt: number;
 }
 
@@ -44,6 +52,10 @@ export interface SlackStandIn {
   received: ReceivedMessage[];
   /** 429 answers sent, with their time. */
   rateLimited: number[];
+  /** The same 429 answers with the Retry-After (seconds) each asked for. */
+  retryAfter: { at: number; seconds: number }[];
+  /** Accepted messages whose text carries an unescaped `<` or `&` (see the top of this file). */
+  unsafe: { ts: string; where: string; text: string }[];
   /** Every call, method name and time, for tests that check what a client asked. */
   calls: { method: string; at: number }[];
   /** Makes the next `count` chat.postMessage calls fail in the given way. */
@@ -58,6 +70,8 @@ export async function startSlackStandIn(opts: StandInOptions = {}): Promise<Slac
   const burst = Math.max(1, opts.burst ?? 3);
   const received: ReceivedMessage[] = [];
   const rateLimited: number[] = [];
+  const retryAfter: { at: number; seconds: number }[] = [];
+  const unsafe: { ts: string; where: string; text: string }[] = [];
   const calls: { method: string; at: number }[] = [];
   const faults: Fault[] = [];
   const buckets = new Map<string, { tokens: number; last: number }>();
@@ -125,8 +139,11 @@ export async function startSlackStandIn(opts: StandInOptions = {}): Promise<Slac
         if (!ch) return send({ ok: false, error: 'channel_not_found' });
         const wait = overRate(ch.id);
         if (wait > 0) {
-          rateLimited.push(Date.now());
-          return send({ ok: false, error: 'ratelimited' }, 429, { 'retry-after': String(Math.ceil(wait / 1000)) });
+          const at = Date.now();
+          const seconds = Math.ceil(wait / 1000);
+          rateLimited.push(at);
+          retryAfter.push({ at, seconds });
+          return send({ ok: false, error: 'ratelimited' }, 429, { 'retry-after': String(seconds) });
         }
         const fault = faults.shift();
         if (fault === 'http500') return send({ ok: false, error: 'internal_error' }, 500);
@@ -140,7 +157,11 @@ export async function startSlackStandIn(opts: StandInOptions = {}): Promise<Slac
         const blocks = parseJsonParam(params.blocks) as unknown[] | undefined;
         const metadata = parseJsonParam(params.metadata) as ReceivedMessage['metadata'];
         const ts = nextTs();
-        received.push({ channel: ch.id, ts, text, blocks, metadata, receivedAt: Date.now() });
+        const options = Object.fromEntries(['mrkdwn', 'parse', 'link_names', 'unfurl_links', 'unfurl_media'].filter((k) => params[k] !== undefined).map((k) => [k, params[k]]));
+        received.push({ channel: ch.id, ts, text, blocks, metadata, options, receivedAt: Date.now() });
+        for (const [where, t] of [['text', text] as const, ...blockTexts(blocks)]) {
+          if (unescaped(t)) unsafe.push({ ts, where, text: t.slice(0, 300) });
+        }
         if (fault === 'drop-after-post') {
           res.socket?.destroy();
           return;
@@ -190,16 +211,43 @@ export async function startSlackStandIn(opts: StandInOptions = {}): Promise<Slac
     channels,
     received,
     rateLimited,
+    retryAfter,
+    unsafe,
     calls,
     failNext: (fault, count = 1) => {
       for (let i = 0; i < count; i++) faults.push(fault);
     },
-    close: () =>
-      new Promise<void>((r) => {
+    close: async () => {
+      await new Promise<void>((r) => {
         server.closeAllConnections();
         server.close(() => r());
-      }),
+      });
+      if (unsafe.length) {
+        throw new Error(`the Slack stand-in received ${unsafe.length} message(s) with an unescaped < or & from data, e.g. ${unsafe[0]!.where} of ${unsafe[0]!.ts}: ${JSON.stringify(unsafe[0]!.text)}`);
+      }
+    },
   };
+}
+
+/** True when `text` holds a `<`, or an `&` that does not start `&amp;`, `&lt;` or `&gt;`. */
+export function unescaped(text: string): boolean {
+  return /<|&(?!(?:amp|lt|gt);)/.test(text);
+}
+
+/** Every text of a message's blocks (text objects and their elements), with where it is. */
+function blockTexts(blocks: unknown[] | undefined): [string, string][] {
+  const out: [string, string][] = [];
+  const walk = (v: unknown, path: string) => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'text' && typeof x === 'string') out.push([`${path}.text`, x]);
+        else walk(x, `${path}.${k}`);
+      }
+    }
+  };
+  walk(blocks ?? [], 'blocks');
+  return out;
 }
 
 function parseJsonParam(v: unknown): unknown {
