@@ -15,6 +15,7 @@ export class TopicReader {
   private readonly next = new Map<string, bigint>();
   private waiters: { targets: Map<string, bigint>; resolve: () => void }[] = [];
   private failure: Error | undefined;
+  private groupId: string | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -26,7 +27,8 @@ export class TopicReader {
 
   async start(): Promise<void> {
     // A group of its own that never commits: kafkajs needs a group to consume; nothing is stored.
-    const consumer = this.kafka.consumer({ groupId: `${this.groupPrefix}-view-${randomBytes(4).toString('hex')}`, maxBytesPerPartition: 4 * 1024 * 1024, allowAutoTopicCreation: false });
+    this.groupId = `${this.groupPrefix}-view-${randomBytes(4).toString('hex')}`;
+    const consumer = this.kafka.consumer({ groupId: this.groupId, maxBytesPerPartition: 4 * 1024 * 1024, allowAutoTopicCreation: false });
     this.consumer = consumer;
     await consumer.connect();
     await retryTransient(() => consumer.subscribe({ topics: this.topics, fromBeginning: true }));
@@ -79,5 +81,8 @@ export class TopicReader {
 
   async stop(): Promise<void> {
     await this.consumer?.disconnect().catch(() => undefined);
+    // The group held nothing; left behind, one per start would pile up until the broker expires
+    // empty groups (a process killed with -9 leaves its own to that expiry).
+    if (this.groupId) await this.admin.deleteGroups([this.groupId]).catch(() => undefined);
   }
 }
