@@ -18,7 +18,7 @@ create table all_types (
   c_date date, c_time time, c_time3 time(3), c_timetz timetz,
   c_ts timestamp, c_ts3 timestamp(3), c_tstz timestamptz, c_ts_inf timestamp,
   c_interval interval, c_int_array int[], c_text_array text[], c_enum mood, c_enum_array mood[],
-  c_point point, c_not_null text not null default 'x'
+  c_point point, c_range int4range, c_not_null text not null default 'x'
 )`;
 
 const VALUES = `(
@@ -30,7 +30,7 @@ const VALUES = `(
   '2024-02-29', '13:45:30.123456', '13:45:30.123', '13:45:30+02',
   '2024-02-29 13:45:30.123456', '2024-02-29 13:45:30.123', '2024-02-29 13:45:30.5+02', 'infinity',
   '1 year 2 months 3 days 04:05:06.5', '{1,2,NULL}', '{"a b",c}', 'happy', '{sad,happy}',
-  '(1,2)', 'y')`;
+  '(1,2)', '[1,5)', 'y')`;
 
 const EXPECTED: Record<string, unknown> = {
   c_smallint: 32767,
@@ -55,14 +55,15 @@ const EXPECTED: Record<string, unknown> = {
   c_timetz: '11:45:30Z',
   c_ts: 1709214330123456,
   c_ts3: 1709214330123,
-  c_tstz: '2024-02-29T11:45:30.5Z',
+  c_tstz: '2024-02-29T11:45:30.500000Z', // as many fraction digits as the column's precision, as Debezium
   c_ts_inf: 9223372036825200000,
   c_interval: 37091106500000,
   c_int_array: [1, 2, null],
   c_text_array: ['a b', 'c'],
   c_enum: 'happy',
   c_enum_array: ['sad', 'happy'],
-  c_point: '(1,2)',
+  c_point: { x: 1, y: 2, wkb: 'AQEAAAAAAAAAAADwPwAAAAAAAABA', srid: null },
+  c_range: '[1,5)',
   c_not_null: 'y',
 };
 
@@ -116,6 +117,10 @@ test('the {schema, payload} form carries Debezium logical type names', async () 
   assert.equal(byName.c_enum!.parameters!.allowed, 'sad,ok,happy');
   assert.equal(byName.c_interval!.name, 'io.debezium.time.MicroDuration');
   assert.equal(byName.c_not_null!.optional, false);
+  assert.equal((byName.c_not_null as { default?: unknown }).default, 'x', 'a constant default is declared');
+  assert.equal((byName.c_real as { type?: string }).type, 'float', "Kafka Connect's name, not float32");
+  assert.equal((byName.c_double as { type?: string }).type, 'double');
+  assert.equal(byName.c_point!.name, 'io.debezium.data.geometry.Point');
   assert.equal(byName.c_text!.optional, true);
   const key = JSON.parse(changes[0]!.message.key!) as { schema: { fields: { field: string }[] }; payload: unknown };
   assert.deepEqual(key.payload, { id: 1 });
@@ -141,8 +146,8 @@ test('unscaled decimals and array literals', () => {
 
 test('an unknown type is passed as text with a warning, never a crash', async () => {
   const changes = await changesOf(env, 'all_types');
-  assert.equal(changes[1]!.value!.after!.c_point, '(1,2)');
+  assert.equal(changes[1]!.value!.after!.c_range, '[1,5)');
   const { cdcUnknownTypeColumnsTotal } = await import('../monitoring/metrics.js');
-  const v = (await cdcUnknownTypeColumnsTotal.get()).values.find((x) => x.labels.column === 'c_point');
+  const v = (await cdcUnknownTypeColumnsTotal.get()).values.find((x) => x.labels.column === 'c_range');
   assert.ok(v && v.value >= 1, 'the unknown column is counted');
 });
