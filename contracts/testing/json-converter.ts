@@ -44,7 +44,8 @@ export type Converted = { schema: ConnectedSchema | null; value: unknown; error?
 export interface ConnectResult {
   key: Converted;
   value: Converted;
-  headers: Record<string, Converted>;
+  /** Each header through JsonConverter (schemas.enable=true) and SimpleHeaderConverter (Connect's default). */
+  headers: Record<string, { json: Converted; simple: Converted }>;
 }
 
 function cacheRoot(): string {

@@ -3,10 +3,12 @@
 //   {"topic": "...", "schemas": true, "key": "<bytes as text>" | null, "value": ... | null,
 //    "headers": {"<name>": "<bytes as text>"}}
 // One answer per line on stdout, in the same order:
-//   {"key": {"schema": ..., "value": ...} | {"error": "..."}, "value": ..., "headers": {"<name>": ...}}
+//   {"key": {"schema": ..., "value": ...} | {"error": "..."}, "value": ...,
+//    "headers": {"<name>": {"json": ..., "simple": ...}}}
 // Key and value go through JsonConverter.toConnectData with schemas.enable as asked (converter.type
-// key / value); headers through toConnectHeader with schemas.enable=true, the header converter's
-// setting under which Debezium's own __debezium.* headers are read.
+// key / value); headers through JsonConverter.toConnectHeader with schemas.enable=true (the setting
+// under which Debezium's own __debezium.* headers are read) and through SimpleHeaderConverter,
+// Kafka Connect's default header.converter.
 //
 // Values are printed with their Java class, since that is what a sink sees and what goes wrong
 // silently: a Float as {"Float": "1.5"}, a Long as {"Long": "9223372036854775807"}, a BigDecimal as
@@ -35,6 +37,8 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.json.JsonConverter;
+import org.apache.kafka.connect.storage.HeaderConverter;
+import org.apache.kafka.connect.storage.SimpleHeaderConverter;
 
 public class ConnectJsonCheck {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -53,6 +57,8 @@ public class ConnectJsonCheck {
     JsonConverter[] keys = {converter("key", false), converter("key", true)};
     JsonConverter[] values = {converter("value", false), converter("value", true)};
     JsonConverter headers = converter("header", true);
+    SimpleHeaderConverter simple = new SimpleHeaderConverter();
+    simple.configure(new HashMap<>());
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
     String line;
@@ -62,13 +68,16 @@ public class ConnectJsonCheck {
       int s = req.path("schemas").asBoolean(false) ? 1 : 0;
       String topic = req.path("topic").asText();
       ObjectNode res = F.objectNode();
-      res.set("key", convert(keys[s], topic, bytes(req.get("key")), null));
-      res.set("value", convert(values[s], topic, bytes(req.get("value")), null));
+      res.set("key", convert(keys[s], topic, bytes(req.get("key"))));
+      res.set("value", convert(values[s], topic, bytes(req.get("value"))));
       ObjectNode hs = F.objectNode();
       Iterator<Map.Entry<String, JsonNode>> it = req.path("headers").fields();
       while (it.hasNext()) {
         Map.Entry<String, JsonNode> h = it.next();
-        hs.set(h.getKey(), convert(headers, topic, bytes(h.getValue()), h.getKey()));
+        ObjectNode both = F.objectNode();
+        both.set("json", header(headers, topic, h.getKey(), bytes(h.getValue())));
+        both.set("simple", header(simple, topic, h.getKey(), bytes(h.getValue())));
+        hs.set(h.getKey(), both);
       }
       res.set("headers", hs);
       out.println(mapper.writeValueAsString(res));
@@ -80,17 +89,34 @@ public class ConnectJsonCheck {
     return n == null || n.isNull() ? null : n.asText().getBytes(StandardCharsets.UTF_8);
   }
 
-  private static JsonNode convert(JsonConverter c, String topic, byte[] data, String header) {
-    ObjectNode o = F.objectNode();
+  private static JsonNode convert(JsonConverter c, String topic, byte[] data) {
     try {
-      SchemaAndValue sv = header == null ? c.toConnectData(topic, data) : c.toConnectHeader(topic, header, data);
-      o.set("schema", schema(sv.schema()));
-      o.set("value", value(sv.value()));
+      return result(c.toConnectData(topic, data));
     } catch (RuntimeException e) {
-      String msg = e.getMessage();
-      for (Throwable t = e.getCause(); t != null; t = t.getCause()) msg += " / " + t.getMessage();
-      o.put("error", e.getClass().getSimpleName() + ": " + msg);
+      return error(e);
     }
+  }
+
+  private static JsonNode header(HeaderConverter c, String topic, String name, byte[] data) {
+    try {
+      return result(c.toConnectHeader(topic, name, data));
+    } catch (RuntimeException e) {
+      return error(e);
+    }
+  }
+
+  private static JsonNode result(SchemaAndValue sv) {
+    ObjectNode o = F.objectNode();
+    o.set("schema", schema(sv.schema()));
+    o.set("value", value(sv.value()));
+    return o;
+  }
+
+  private static JsonNode error(RuntimeException e) {
+    String msg = e.getMessage();
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) msg += " / " + t.getMessage();
+    ObjectNode o = F.objectNode();
+    o.put("error", e.getClass().getSimpleName() + ": " + msg);
     return o;
   }
 
