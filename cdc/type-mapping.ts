@@ -213,6 +213,9 @@ function wrap(schema: ConnectSchema, encode: (t: string) => string, unavailable:
 function zeroToken(schema: ConnectSchema): string {
   if (schema.name === 'org.apache.kafka.connect.data.Decimal') return '"AA=="';
   if (schema.name === 'io.debezium.data.VariableScaleDecimal') return '{"scale":0,"value":"AA=="}';
+  // Debezium's fallbacks for zoned times: midnight of the epoch, in UTC.
+  if (schema.name === 'io.debezium.time.ZonedTimestamp') return '"1970-01-01T00:00:00Z"';
+  if (schema.name === 'io.debezium.time.ZonedTime') return '"00:00:00Z"';
   switch (schema.type) {
     case 'boolean':
       return 'false';
