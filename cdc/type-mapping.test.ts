@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { columnCodec, parseArrayLiteral, unscaledBase64 } from './type-mapping.js';
+import { constantDefault } from './catalog.js';
 import { cdcTestEnv, changesOf, dropSlot, eventually, sql, startCapture, type CdcTestEnv, type RunningCapture } from '../test/support/cdc.js';
 
 const DDL = `
@@ -142,6 +143,35 @@ test('unscaled decimals and array literals', () => {
   assert.deepEqual(parseArrayLiteral('{{1,2},{3,NULL}}'), [['1', '2'], ['3', null]]);
   assert.deepEqual(parseArrayLiteral('{"a\\"b","NULL",""}'), ['a"b', 'NULL', '']);
   assert.deepEqual(parseArrayLiteral('{}'), []);
+});
+
+test('a multi-dimensional column is declared as deep as its dimensions, and every value fits it', () => {
+  const matrix = columnCodec({ name: 'm', typeOid: 1007, typmod: -1, typeName: '_int4', notNull: false, dimensions: 2 }, 'precise');
+  assert.deepEqual(matrix.schema, { type: 'array', optional: true, items: { type: 'array', optional: true, items: { type: 'int32', optional: true } }, field: 'm' });
+  assert.equal(matrix.encode('{{1,2},{3,NULL}}'), '[[1,2],[3,null]]');
+  assert.equal(matrix.encode('{1,2}'), '[[1,2]]', 'a shallower value is nested');
+  assert.equal(matrix.encode('{{{1},{2}},{{3},{4}}}'), '[[1,2],[3,4]]', 'a deeper one is flattened below the declared depth');
+  assert.equal(matrix.encode('{}'), '[]');
+  const list = columnCodec({ name: 'l', typeOid: 1007, typmod: -1, typeName: '_int4', notNull: false }, 'precise');
+  assert.equal(list.schema.items!.type, 'int32');
+  assert.equal(list.encode('{{1,2},{3,4}}'), '[1,2,3,4]', 'a 2-D value in an int[] column keeps its elements');
+});
+
+test('constant defaults are read from the catalog expression; computed ones are not', () => {
+  assert.equal(constantDefault(`'x'::text`), 'x');
+  assert.equal(constantDefault(`'it''s'::character varying`), "it's");
+  assert.equal(constantDefault('42'), '42');
+  assert.equal(constantDefault('(-1)'), '-1');
+  assert.equal(constantDefault('true'), 't');
+  assert.equal(constantDefault('NULL::text'), null);
+  assert.equal(constantDefault('now()'), undefined);
+  assert.equal(constantDefault(`nextval('s'::regclass)`), undefined);
+  assert.equal(constantDefault(`'a'::text || 'b'::text`), undefined);
+  const col = { name: 'n', typeOid: 23, typmod: -1, typeName: 'int4', notNull: true, defaultText: '42' };
+  const codec = columnCodec(col, 'precise');
+  assert.equal(codec.schema.default, 42);
+  assert.equal(codec.encode(null), '42', 'a required column missing from a key-only image takes its default');
+  assert.equal(columnCodec({ ...col, defaultText: undefined }, 'precise').encode(null), '0', 'or its type\'s zero, as Debezium');
 });
 
 test('an unknown type is passed as text with a warning, never a crash', async () => {
