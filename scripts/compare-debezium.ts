@@ -21,7 +21,7 @@ import { setLogLevel } from '../common/log.js';
 import { Capture } from '../cdc/capture.js';
 import { EVERY_TYPE_DDL, EVERY_TYPE_TABLES, everyTypeInitialRows, everyTypeWorkload } from '../cdc/testing/every-type.js';
 import { schemaTopic } from '../contracts/change-event.js';
-import { DEBEZIUM_VERSION, ensureDebeziumServer, startDebeziumServer } from '../bench/support/debezium-server.js';
+import { DEBEZIUM_VERSION, ensureDebeziumServer, postgresToKafkaProperties, startDebeziumServer } from '../bench/support/debezium-server.js';
 import { defaultStack, stackEnv, stackUp } from '../stack/stack.js';
 import { freshDatabase, uniqueName } from '../test/support/stack.js';
 import { readTopics, type ReadMessage } from '../test/support/topics.js';
@@ -240,37 +240,24 @@ async function round(schemas: boolean, dist: ReturnType<typeof ensureDebeziumSer
 
     // The stack's broker creates no topics: Debezium's are made beforehand, one partition each.
     await admin.createTopics({ waitForLeaders: true, topics: suffixes.map((s) => ({ topic: `${dbzPrefix}.${s}`, numPartitions: 1, replicationFactor: 1 })) });
-    const u = new URL(url);
-    dbz = startDebeziumServer(dist, work, {
-      'debezium.sink.type': 'kafka',
-      'debezium.sink.kafka.producer.bootstrap.servers': base.KAFKA_BROKERS,
-      'debezium.sink.kafka.producer.key.serializer': 'org.apache.kafka.common.serialization.StringSerializer',
-      'debezium.sink.kafka.producer.value.serializer': 'org.apache.kafka.common.serialization.StringSerializer',
-      'debezium.source.connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-      'debezium.source.offset.storage.file.filename': join(work, 'data', 'offsets.dat'),
-      'debezium.source.offset.flush.interval.ms': '0',
-      'debezium.source.database.hostname': u.hostname,
-      'debezium.source.database.port': u.port,
-      'debezium.source.database.user': decodeURIComponent(u.username),
-      'debezium.source.database.password': decodeURIComponent(u.password),
-      'debezium.source.database.dbname': u.pathname.slice(1),
-      'debezium.source.topic.prefix': dbzPrefix,
-      'debezium.source.plugin.name': 'pgoutput',
-      'debezium.source.slot.name': dbzSlot,
-      'debezium.source.publication.name': env.CDC_PUBLICATION,
-      'debezium.source.publication.autocreate.mode': 'disabled',
-      'debezium.source.snapshot.mode': 'initial',
-      'debezium.source.table.include.list': EVERY_TYPE_TABLES.map((t) => `public.${t}`).join(','),
-      'debezium.source.decimal.handling.mode': config.cdc.decimalHandling,
-      'debezium.source.tombstones.on.delete': String(config.cdc.tombstones),
-      'debezium.source.provide.transaction.metadata': 'true',
-      'debezium.format.value': 'json',
-      'debezium.format.key': 'json',
-      'debezium.format.value.schemas.enable': String(schemas),
-      'debezium.format.key.schemas.enable': String(schemas),
-      'quarkus.http.port': '0',
-      'quarkus.log.console.json.enabled': 'false',
-    });
+    dbz = startDebeziumServer(
+      dist,
+      work,
+      postgresToKafkaProperties({
+        databaseUrl: url,
+        brokers: base.KAFKA_BROKERS,
+        workdir: work,
+        topicPrefix: dbzPrefix,
+        slot: dbzSlot,
+        publication: env.CDC_PUBLICATION,
+        snapshotMode: 'initial',
+        tables: EVERY_TYPE_TABLES.map((t) => `public.${t}`),
+        decimalHandling: config.cdc.decimalHandling,
+        tombstones: config.cdc.tombstones,
+        transactionMetadata: true,
+        schemasEnable: schemas,
+      }),
+    );
     const died = dbz.exited.then(({ code, signal }) => {
       throw new Error(`Debezium Server exited (${signal ?? `code ${code}`}).\n${dbz!.logDigest()}`);
     });
