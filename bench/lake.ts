@@ -1,4 +1,4 @@
-// `npm run bench -- lake [--rows N] [--batch N]`
+// `npm run bench -- lake [--rows N] [--batch N] [--root ROOT|versitygw]`
 // Appends N (default 1,000,000) bronze-shaped rows (16 columns: the source row plus the _op,
 // _lsn, ... columns, partitioned by ingest date) in batches (default 10,000), each a commit with
 // its txn, then scans them all back as columns (scanColumns; delta-rs hands back Arrow columns),
@@ -6,8 +6,13 @@
 // delta-rs (Python deltalake) in the same run. Timing covers append/scan calls, not building the
 // batches. Peak memory is reported without and with the row-object scan. Targets (issue 3):
 // >= 250,000 rows/s appended, <= 1.5x delta-rs's time, < 500 MB peak memory.
+// With --root (an s3:// or az:// lake root, or `versitygw` for a private S3 server started for the
+// run), our half runs on that store and reports the requests per commit; the scan then reads from
+// the store (the local copies kept from the writes are dropped first). delta-rs's half stays local.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { benchLake } from './support/lake-root.js';
+import { dropLocalCopies } from '../lake/storage/local-copies.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,11 +39,13 @@ function batchRows(start: number, n: number): Row[] {
 }
 
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { rows: { type: 'string' }, batch: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { rows: { type: 'string' }, batch: { type: 'string' }, root: { type: 'string' } } });
   const total = Number(values.rows ?? 1_000_000);
   const batch = Number(values.batch ?? 10_000);
   setLogLevel('warn');
-  const root = mkdtempSync(join(tmpdir(), 'lake-bench-'));
+  const lake = await benchLake(values.root);
+  const root = lake.root;
+  const pyDir = mkdtempSync(join(tmpdir(), 'lake-bench-delta-rs-'));
   try {
     const table = await DeltaTable.create(root, 'bronze/activities', {
       columns: [
@@ -50,6 +57,8 @@ export async function run(argv: string[]): Promise<void> {
       ],
       partitionBy: ['ingest_date'],
     });
+    const requestsBefore = table.storage.requests.snapshot();
+    const versionBefore = table.version;
     let writeMs = 0;
     for (let start = 0; start < total; start += batch) {
       const rows = batchRows(start, Math.min(batch, total - start));
@@ -57,6 +66,10 @@ export async function run(argv: string[]): Promise<void> {
       await table.append(rows, { txn: [{ appId: 'lakehouse.public.activities-0', version: start + rows.length - 1 }] });
       writeMs += performance.now() - t0;
     }
+    const requestsAfter = table.storage.requests.snapshot();
+    const commitsMade = table.version - versionBefore;
+    const perCommit = Object.fromEntries(Object.entries(requestsAfter).map(([k, n]) => [k, +((n - requestsBefore[k as keyof typeof requestsBefore]) / commitsMade).toFixed(2)]));
+    dropLocalCopies();
     // the scan compared with delta-rs's (Arrow columns): every column of every row as column arrays
     const t1 = performance.now();
     let scanned = 0;
@@ -73,7 +86,7 @@ export async function run(argv: string[]): Promise<void> {
     if (rowScanned !== total) throw new Error(`scanned ${rowScanned} rows as objects, wrote ${total}`);
     const allPeakMb = process.resourceUsage().maxRSS / 1024;
 
-    const py = spawnSync('python3', [join(projectRoot(), 'bench', 'lake-deltalake.py'), join(root, 'delta-rs'), String(total), String(batch)], { encoding: 'utf8' });
+    const py = spawnSync('python3', [join(projectRoot(), 'bench', 'lake-deltalake.py'), join(pyDir, 'delta-rs'), String(total), String(batch)], { encoding: 'utf8' });
     if (py.status !== 0) throw new Error(`delta-rs half failed: ${py.stderr}`);
     const rs = JSON.parse(py.stdout.trim().split('\n').pop()!) as { write_s: number; scan_s: number; rows: number; peak_rss_mb: number };
 
@@ -84,6 +97,8 @@ export async function run(argv: string[]): Promise<void> {
       rows: total,
       batch,
       commits: table.version,
+      lake: lake.where,
+      requests_per_commit: perCommit,
       ours: {
         append_rows_per_s: Math.round(total / (writeMs / 1000)), scan_rows_per_s: Math.round(total / (scanMs / 1000)), append_s: +(writeMs / 1000).toFixed(2), scan_s: +(scanMs / 1000).toFixed(2), peak_rss_mb: Math.round(oursPeakMb),
         row_scan_rows_per_s: Math.round(total / (rowScanMs / 1000)), row_scan_s: +(rowScanMs / 1000).toFixed(2), peak_rss_mb_with_row_scan: Math.round(allPeakMb),
@@ -93,13 +108,15 @@ export async function run(argv: string[]): Promise<void> {
       ratio_total: +(oursTotal / theirsTotal).toFixed(2),
       targets: { append_rows_per_s: 250_000, max_ratio: 1.5, max_rss_mb: 500 },
     };
-    console.log(`lake: ${total} rows in ${r.commits} commits of ${batch}, then a full scan`);
+    console.log(`lake: ${total} rows in ${r.commits} commits of ${batch}, then a full scan; our lake on ${lake.where}`);
+    console.log(`  requests per append commit (ours): ${Object.entries(perCommit).map(([k, n]) => `${k} ${n}`).join(', ')}`);
     console.log(`  ours:     append ${r.ours.append_rows_per_s} rows/s (${r.ours.append_s} s), scan ${r.ours.scan_rows_per_s} rows/s (${r.ours.scan_s} s, scanColumns), peak RSS ${r.ours.peak_rss_mb} MB`);
     console.log(`            scan into row objects (scan()) ${r.ours.row_scan_rows_per_s} rows/s (${r.ours.row_scan_s} s; not in the ratio), peak RSS with it ${r.ours.peak_rss_mb_with_row_scan} MB`);
     console.log(`  delta-rs: append ${r.delta_rs.append_rows_per_s} rows/s (${r.delta_rs.append_s} s), scan ${r.delta_rs.scan_rows_per_s} rows/s (${r.delta_rs.scan_s} s), peak RSS ${r.delta_rs.peak_rss_mb} MB`);
     console.log(`  time ratio ours/delta-rs: append ${r.ratio_append}x, append+scan ${r.ratio_total}x (target <= 1.5x; >= 250,000 rows/s appended; < 500 MB)`);
     console.log(JSON.stringify(r));
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    rmSync(pyDir, { recursive: true, force: true });
+    await lake.remove();
   }
 }

@@ -1,5 +1,6 @@
-// `npm run bench -- pipeline [--changes N] [--rate R] [--seconds S]`: PostgreSQL commits to rows
-// in bronze and silver, on this machine with every server on it.
+// `npm run bench -- pipeline [--changes N] [--rate R] [--seconds S] [--root ROOT|versitygw]`:
+// PostgreSQL commits to rows in bronze and silver, on this machine with every server on it; the
+// lake in a temporary folder, or on an object store (--root, see bench/support/lake-root.ts).
 //
 //   1. throughput: a backlog of N changes (transactions of 10: inserts, updates, deletes) is put on
 //      the broker by the capture; then the bronze writer drains it (changes/s from its start to the
@@ -13,17 +14,17 @@
 // (VmHWM) is read from /proc when it stops.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadConfig } from '../common/config.js';
 import { setLogLevel } from '../common/log.js';
 import { Capture } from '../cdc/capture.js';
-import { DeltaTable } from '../lake/index.js';
+import { DeltaTable, tableStorage } from '../lake/index.js';
 import { defaultStack, stackEnv, stackUp } from '../stack/stack.js';
 import { freshDatabase, uniqueName } from '../test/support/stack.js';
-import { tempLake } from '../test/support/pipeline.js';
+import { benchLake } from './support/lake-root.js';
+import { readFileSync } from 'node:fs';
 import { projectRoot } from '../stack/paths.js';
 
 const TABLE = `(id bigint primary key, account int not null, kind text not null, amount numeric(12,2), rate double precision,
@@ -77,10 +78,11 @@ async function rowCount(root: string, path: string): Promise<number> {
 }
 
 /** Commit timestamp and txn versions of each commit of a table, from its JSON commit files. */
-function commitLog(root: string, path: string, from: number, to: number): Array<{ version: number; ts: number; txn: Map<string, number> }> {
+async function commitLog(root: string, path: string, from: number, to: number): Promise<Array<{ version: number; ts: number; txn: Map<string, number> }>> {
   const out = [];
+  const storage = tableStorage(root, path);
   for (let v = from; v <= to; v++) {
-    const text = readFileSync(join(root, path, '_delta_log', `${String(v).padStart(20, '0')}.json`), 'utf8');
+    const text = Buffer.from((await storage.read(`_delta_log/${String(v).padStart(20, '0')}.json`))!).toString('utf8');
     let ts = 0;
     const txn = new Map<string, number>();
     for (const line of text.split('\n')) {
@@ -95,7 +97,7 @@ function commitLog(root: string, path: string, from: number, to: number): Array<
 }
 
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { changes: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { changes: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' }, root: { type: 'string' } } });
   const changes = Number(values.changes ?? 200_000);
   const rate = Number(values.rate ?? 5000);
   const seconds = Number(values.seconds ?? 30);
@@ -105,8 +107,9 @@ export async function run(argv: string[]): Promise<void> {
   const base = stackEnv(stack);
   const name = uniqueName('benchpipe');
   const url = await freshDatabase(base, name);
-  const lake = tempLake();
+  const lake = await benchLake(values.root);
   const env = {
+    ...lake.env,
     DATABASE_URL: url, KAFKA_BROKERS: base.KAFKA_BROKERS, TOPIC_PREFIX: name, CDC_SLOT: `${name}_slot`, CDC_PUBLICATION: `${name}_pub`,
     METRICS_PORT: '0', CDC_HEARTBEAT_INTERVAL_MS: '0', LAKE_ROOT: lake.root, BRONZE_GROUP_ID: `${name}-bronze`,
   };
@@ -166,7 +169,7 @@ export async function run(argv: string[]): Promise<void> {
     const bronzeTable = await DeltaTable.open(lake.root, BRONZE);
     out.bronze_commits = bronzeTable.version;
     // sustained: from the first data commit to the last, start-up and group join left out
-    const drained = commitLog(lake.root, BRONZE, 1, bronzeTable.version);
+    const drained = await commitLog(lake.root, BRONZE, 1, bronzeTable.version);
     const firstRows = (await bronzeTable.changesSince(0, 1)).reduce((n, c) => n + c.added.reduce((m, a) => m + Number((JSON.parse(a.stats ?? '{}') as { numRecords?: number }).numRecords ?? 0), 0), 0);
     const span = (drained[drained.length - 1]!.ts - drained[0]!.ts) / 1000;
     if (drained.length > 1 && span > 0) out.bronze_sustained_changes_per_s = Math.round((bronzeRows - firstRows) / span);
@@ -254,8 +257,8 @@ export async function run(argv: string[]): Promise<void> {
     out.bronze_peak_rss_mb = await bronze.stop();
     out.silver_peak_rss_mb = await silver.stop();
     const s2 = await DeltaTable.open(lake.root, SILVER);
-    const bronzeCommits = commitLog(lake.root, BRONZE, bronzeFrom, b2.version);
-    const silverCommits = commitLog(lake.root, SILVER, silverFrom, s2.version);
+    const bronzeCommits = await commitLog(lake.root, BRONZE, bronzeFrom, b2.version);
+    const silverCommits = await commitLog(lake.root, SILVER, silverFrom, s2.version);
     // the silver commit time at which each bronze version was applied
     const appliedAt = new Map<number, number>();
     let covered = bronzeFrom - 1;
@@ -292,15 +295,16 @@ export async function run(argv: string[]): Promise<void> {
     for (const s of stops) await s().catch(() => undefined);
     await db.query('select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = $1 and not active', [env.CDC_SLOT]).catch(() => undefined);
     await db.end();
-    lake.remove();
+    await lake.remove();
   }
   process.stdout.write(
     [
+      `lake:       ${lake.where}`,
       `bronze:     ${out.bronze_changes!.toLocaleString('en')} changes from a broker backlog at ${out.bronze_sustained_changes_per_s?.toLocaleString('en')} changes/s from its first commit to its last (${out.bronze_changes_per_s!.toLocaleString('en')}/s counting process start and group join; ${out.bronze_commits} Delta commits; peak RSS ${out.bronze_drain_peak_rss_mb} MB)`,
       `silver:     the same changes merged at ${out.silver_changes_per_s!.toLocaleString('en')} changes/s (peak RSS ${out.silver_catch_up_peak_rss_mb} MB)`,
       `latency:    at ${out.latency_rate_changes_per_s!.toLocaleString('en')} changes/s: commit-to-bronze p50 ${out.commit_to_bronze_p50_ms} ms, p99 ${out.commit_to_bronze_p99_ms} ms; commit-to-silver p50 ${out.commit_to_silver_p50_ms} ms, p99 ${out.commit_to_silver_p99_ms} ms (${out.latency_samples!.toLocaleString('en')} changes)`,
       `memory:     peak RSS while streaming: capture ${out.capture_peak_rss_mb} MB (with the bench's writers), bronze ${out.bronze_peak_rss_mb} MB, silver ${out.silver_peak_rss_mb} MB`,
-      JSON.stringify({ bench: 'pipeline', ...out }),
+      JSON.stringify({ bench: 'pipeline', lake: lake.where, ...out }),
       '',
     ].join('\n'),
   );

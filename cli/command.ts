@@ -73,7 +73,8 @@ export async function dispatch(root: Command, argv: string[], path: string[] = [
     }
     const sub = root.subcommands.find((c) => c.name === first);
     if (!sub) {
-      throw new UserError(`unknown command "${[...path, first].join(' ')}"`, {
+      const near = closest(first, root.subcommands.map((c) => c.name));
+      throw new UserError(`unknown command "${[...path, first].join(' ')}"${near ? `; did you mean "${[...path, near].join(' ')}"?` : ''}`, {
         fix: `run 'lakehouse ${[...path, '--help'].join(' ')}' to see the commands`,
       });
     }
@@ -106,6 +107,30 @@ export async function dispatch(root: Command, argv: string[], path: string[] = [
   if (parsed.values.config) process.env.LAKEHOUSE_CONFIG = String(parsed.values.config);
   const code = await root.run!(parsed);
   return typeof code === 'number' ? code : 0;
+}
+
+/** The name nearest to a mistyped one (a typo or two, or a prefix), if any is near enough. */
+export function closest(typed: string, names: string[]): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const name of names) {
+    const d = name.startsWith(typed) && typed.length >= 2 ? 1 : editDistance(typed.toLowerCase(), name);
+    if (d <= Math.max(1, Math.floor(name.length / 3)) && (!best || d < best.d)) best = { name, d };
+  }
+  return best?.name;
+}
+
+/** Edits (insert, delete, replace, swap two neighbours) from a to b. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
 }
 
 /** Reads an integer flag with a clear error. */

@@ -69,6 +69,7 @@ export async function startPipeline(config: Config, parts: Set<Part>, hooks: Pip
   const probe = new PipelineProbe(config, {
     groups: (['bronze', 'notify'] as const).filter((p) => parts.has(p)),
     lake: parts.has('bronze') || parts.has('silver') || parts.has('gold'),
+    slot: parts.has('cdc'),
     intervalMs: config.metrics.probeIntervalMs,
   });
   const stopAll = async () => {

@@ -24,7 +24,7 @@ export const runCommand: Command = {
     'start resumes where each one stopped. Configuration: lakehouse config docs.',
   options: {
     parts: { type: 'string', arg: 'LIST', help: `comma-separated parts to run (default: ${PARTS.join(',')})` },
-    root: { type: 'string', arg: 'DIR', help: 'lake root (overrides lake.root / LAKE_ROOT)' },
+    root: { type: 'string', arg: 'ROOT', help: 'lake root: a folder, s3://bucket/prefix or az://container/prefix (overrides lake.root / LAKE_ROOT)' },
     'metrics-port': { type: 'string', arg: 'PORT', help: 'port for /metrics and /health (overrides metrics.port; 0 = any free port)' },
   },
   run: async (args) => {

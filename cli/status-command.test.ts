@@ -125,4 +125,21 @@ test('a broker that cannot be reached is reported; the other sections are still 
   assert.deepEqual(rep.topics, []);
   assert.equal(rep.slot?.exists, true);
   assert.ok(rep.lake.tables.length >= 3);
+  const text = status([], { KAFKA_BROKERS: '127.0.0.1:1' });
+  const after = (heading: string) => text.stdout.split('\n')[text.stdout.split('\n').indexOf(heading) + 1];
+  for (const heading of ['Change topics', 'Consumer lag']) {
+    assert.equal(after(heading), '  (not read: the broker did not answer; see "Not read" below)', `${heading}:\n${text.stdout}`);
+  }
+});
+
+test('a slot no capture reads is reported with the WAL it keeps and how to drop it', { timeout: 60_000 }, async () => {
+  await capture.stop();
+  const r = await eventually('the slot is inactive', async () => {
+    const rep = report();
+    return rep.slot?.active === false ? rep : undefined;
+  }, 30_000);
+  assert.ok(!r.idleSlots.some((s) => s.slot === env.CDC_SLOT), 'the configured slot is not listed among the others');
+  const text = status([]);
+  assert.match(text.stdout, new RegExp(`No capture reads ${env.CDC_SLOT}: PostgreSQL keeps its [\\d.]+ (B|KiB|MiB) of`));
+  assert.match(text.stdout, new RegExp(`select pg_drop_replication_slot\\('${env.CDC_SLOT}'\\);`));
 });

@@ -26,7 +26,7 @@ export const statusCommand: Command = {
   options: {
     json: { type: 'boolean', help: 'print the report as JSON' },
     days: { type: 'string', arg: 'N', default: '1', help: 'days of quality results to sum' },
-    root: { type: 'string', arg: 'DIR', help: 'lake root (overrides lake.root / LAKE_ROOT)' },
+    root: { type: 'string', arg: 'ROOT', help: 'lake root: a folder, s3://bucket/prefix or az://container/prefix (overrides lake.root / LAKE_ROOT)' },
     serve: { type: 'boolean', help: 'keep running: serve the lag and lake measurements on /metrics until Ctrl-C' },
     'metrics-port': { type: 'string', arg: 'PORT', help: 'port for /metrics with --serve (overrides metrics.port)' },
   },
@@ -34,7 +34,7 @@ export const statusCommand: Command = {
     const config = loadConfig({ overrides: { 'lake.root': args.values.root, 'metrics.port': args.values['metrics-port'] } });
     if (args.values.serve) {
       const server = await startMetricsServer(config.metrics.host, config.metrics.port);
-      const probe = new PipelineProbe(config, { groups: ['bronze', 'notify'], lake: true, intervalMs: config.metrics.probeIntervalMs || 15000 });
+      const probe = new PipelineProbe(config, { groups: ['bronze', 'notify'], lake: true, slot: true, intervalMs: config.metrics.probeIntervalMs || 15000 });
       probe.start();
       log.info('measuring the pipeline', { every: `${config.metrics.probeIntervalMs || 15000} ms`, lake: config.lake.root });
       await new Promise<void>((resolve) => {

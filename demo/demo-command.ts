@@ -24,7 +24,7 @@ export const demoCommand: Command = {
     timeout: { type: 'string', arg: 'SECONDS', default: '180', help: 'longest wait for the pipeline to catch up' },
     'no-stack': { type: 'boolean', help: 'do not start the local stack (DATABASE_URL and KAFKA_BROKERS point at running servers)' },
     'keep-running': { type: 'boolean', help: 'after the summary, keep the pipeline (and /metrics) running until Ctrl-C' },
-    root: { type: 'string', arg: 'DIR', help: 'lake root (overrides lake.root / LAKE_ROOT)' },
+    root: { type: 'string', arg: 'ROOT', help: 'lake root: a folder, s3://bucket/prefix or az://container/prefix (overrides lake.root / LAKE_ROOT)' },
     'metrics-port': { type: 'string', arg: 'PORT', help: 'port for /metrics and /health (overrides metrics.port; 0 = any free port)' },
   },
   run: async (args) => {

@@ -9,13 +9,13 @@ import { join, resolve } from 'node:path';
 import type pg from 'pg';
 import type { Config } from '../common/config.js';
 import { UserError, errorMessage } from '../common/errors.js';
-import { logger } from '../common/log.js';
+import { logger, redactUrl } from '../common/log.js';
 import { textClient } from '../cdc/catalog.js';
 import { PARTS, startPipeline, type Part } from '../cli/pipeline.js';
 import { exportGold, type Manifest } from '../lake/export/export.js';
 import { startMetricsServer, type MetricsServer } from '../monitoring/metrics.js';
 import { metricsText } from '../monitoring/read-metrics.js';
-import { defaultStack, stackUp } from '../stack/stack.js';
+import { defaultStack, stackEnv, stackUp } from '../stack/stack.js';
 import { CatchUp, currentWalLsn, type Waiting } from './catch-up.js';
 import { createDemoSchema, DEMO_TABLES, insertLive, loadDemoData } from './generate.js';
 import { reportProgress, stageCounts } from './pipeline-progress.js';
@@ -49,6 +49,16 @@ interface Interrupt {
   stopped: boolean;
 }
 
+/** What to do when the demo's database does not answer: the demo starts the local stack itself. */
+function unreachableFix(config: Config, o: DemoOptions): string {
+  if (!o.stack) return 'start that server, or leave out --no-stack so the demo starts the local stack and uses it';
+  const local = stackEnv(defaultStack()).DATABASE_URL;
+  if (new URL(config.database.url).host !== new URL(local).host) {
+    return `DATABASE_URL points to another server than the local stack the demo started (${redactUrl(local)}): start that server, or unset DATABASE_URL (and database.url) to use the local stack`;
+  }
+  return `the local stack's PostgreSQL does not answer: see ${join(defaultStack().dir, 'postgres', 'postgres.log')}, then 'lakehouse stack down' and run the demo again`;
+}
+
 export async function runDemo(config: Config, o: DemoOptions, interrupt: Interrupt = { stopped: false }): Promise<DemoResult> {
   const startedAt = Date.now();
   if (o.stack) {
@@ -59,7 +69,7 @@ export async function runDemo(config: Config, o: DemoOptions, interrupt: Interru
   try {
     await db.connect();
   } catch (e) {
-    throw new UserError(`cannot connect to PostgreSQL: ${errorMessage(e)}`, { fix: 'start it (`lakehouse stack up`) or set DATABASE_URL' });
+    throw new UserError(`cannot connect to PostgreSQL at ${redactUrl(config.database.url)}: ${errorMessage(e)}`, { fix: unreachableFix(config, o) });
   }
   let server: MetricsServer | undefined;
   let stopPipeline: (() => Promise<void>) | undefined;
@@ -139,7 +149,7 @@ export async function runDemo(config: Config, o: DemoOptions, interrupt: Interru
       changesCaptured: (await stageCounts()).captured,
       slack: { sent: sent?.posted ?? 0, sink: sent?.name ?? 'log', channel: config.slack.channel, examples: sent?.first ?? [] },
       manifest,
-      where: { lake: config.lake.root, export: exportDir, manifest: join(exportDir, 'manifest.json'), metricsUrl, metricsFile, summaryFile },
+      where: { lake: config.lake.root, export: exportDir, manifest: join(exportDir, 'manifest.json'), metricsUrl, metricsFile, summaryFile, stackSlot: o.stack ? config.cdc.slot : null },
     });
     writeFileSync(summaryFile, JSON.stringify(summary, null, 2) + '\n');
     const text = summaryText(summary);

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { freshDatabase, testStack } from '../test/support/stack.js';
+import { locateAddress } from '../lake/gold/commute/gazetteer.js';
+import { greatCircleKm } from '../lake/gold/commute/routing.js';
 import { STADIUMS } from './reference-data.js';
 
 async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
@@ -39,6 +41,24 @@ test('generate fills the HR, activity and stadium tables as the source projects 
   assert.deepEqual(modes, ['Marche/running', 'Transports en commun', 'Vélo/Trottinette/Autres', 'véhicule thermique/électrique'].sort());
   const [over] = await query<{ n: number }>(url, `select count(*)::int as n from employees where (commute_mode = 'Marche/running' and commute_distance_km > 15) or (commute_mode = 'Vélo/Trottinette/Autres' and commute_distance_km > 25)`);
   assert.ok(over!.n > 0, 'some declarations are over the limit, for HR to see');
+  // every home address is a real commune, and most sporting declarations match it
+  const office = locateAddress('1362 Av. des Platanes, 34970 Lattes');
+  assert.ok(office.found);
+  const homes = await query<{ address: string; commute_mode: string; km: string }>(url, 'select address, commute_mode, commute_distance_km::text as km from employees');
+  let sporting = 0;
+  let matching = 0;
+  const far: string[] = [];
+  for (const h of homes) {
+    const home = locateAddress(h.address);
+    assert.ok(home.found, `${h.address}: ${home.found ? '' : home.reason}`);
+    if (!/^(Marche|Vélo)/.test(h.commute_mode)) continue;
+    sporting++;
+    const computed = greatCircleKm(home.commune, office.commune) * 1.3;
+    if (Math.abs(computed - Number(h.km)) <= Math.max(5, 0.3 * computed)) matching++;
+    if (computed > 30) far.push(home.commune.name);
+  }
+  assert.ok(matching / sporting > 0.7, `most sporting declarations match the address: ${matching} of ${sporting}`);
+  assert.ok(far.length > 0, 'some sporting commuters live beyond their limit, for HR to see');
 
   const [acts] = await query<Record<string, string>>(url, `select count(*)::int as n, min(start_time) as first, max(end_time) as last,
       count(*) filter (where sport_type = 'Escalade' and distance_m is not null)::int as climbing_with_distance,

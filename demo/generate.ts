@@ -8,6 +8,8 @@ import {
   BUSINESS_UNITS, COMMENTS, COMMUTE_MODES, FIRST_NAMES, GATES, GROUPS, LAST_NAMES, SPORT_PROFILE, SPORTS, STADIUMS, STREETS, TOWNS,
   type CommuteMode, type Sport, type Stage,
 } from './reference-data.js';
+import { locateAddress } from '../lake/gold/commute/gazetteer.js';
+import { greatCircleKm } from '../lake/gold/commute/routing.js';
 import { BAD_ROW_KINDS, BAD_ROW_TABLE, makeBadActivity, makeZeroSalaryEmployee, type BadRowKind } from './bad-rows.js';
 
 export const DEMO_DDL = `
@@ -96,19 +98,41 @@ export interface Employee {
   declared_sport: Sport | null;
 }
 
+/** The distance gold computes from a town to the office (great-circle × 1.3), for the declarations. */
+function townDistances(): Array<{ town: string; km: number }> {
+  const office = locateAddress(`x, ${TOWNS[0]}`);
+  if (!office.found) throw new Error(`the office's town ${TOWNS[0]} is not in the gazetteer`);
+  return TOWNS.map((town) => {
+    const home = locateAddress(`x, ${town}`);
+    if (!home.found) throw new Error(`demo town ${town} is not in the gazetteer: ${home.reason}`);
+    return { town, km: greatCircleKm(home.commune, office.commune) * 1.3 };
+  });
+}
+
 export function makeEmployees(r: Rand, count = 161): Employee[] {
   const ids = new Set<number>();
   const out: Employee[] = [];
+  const towns = townDistances();
+  const within = (km: number) => towns.filter((t) => t.km <= km);
   for (let i = 0; i < count; i++) {
     let id: number;
     do id = int(r, 10000, 99999);
     while (ids.has(id));
     ids.add(id);
     const mode = weighted(r, COMMUTE_MODES, [0.12, 0.18, 0.25, 0.45]);
-    // Distances: most declarations are plausible, some are over the limit HR must check.
-    const km =
-      mode === 'Marche/running' ? between(r, 0.8, 18) : mode === 'Vélo/Trottinette/Autres' ? between(r, 1.5, 30) : between(r, 3, 70);
-    const [town] = pick(r, TOWNS);
+    const sporting = mode === 'Marche/running' || mode === 'Vélo/Trottinette/Autres';
+    const limit = mode === 'Marche/running' ? 15 : 25;
+    // Most declarations match the address (within about 15 %); some sporting ones are over the
+    // limit, some live beyond it while declaring less, and some declare a third of their
+    // distance: all for HR to check.
+    const twist = sporting ? r() : 1;
+    const home = twist < 0.08 ? pick(r, towns.filter((t) => t.km > limit + 10))
+      : twist >= 0.16 && twist < 0.2 ? pick(r, towns.filter((t) => t.km >= 10 && t.km <= limit - 2))
+      : pick(r, sporting ? within(limit - 2) : towns);
+    let km = Math.max(0.8, home.km * between(r, 0.88, 1.12) + between(r, 0, 1.5));
+    if (twist < 0.08) km = between(r, 2, limit - 1);
+    else if (twist < 0.16) km = between(r, limit + 0.5, limit + 5);
+    else if (twist < 0.2) km = home.km * between(r, 0.25, 0.4);
     const birth = new Date(Date.UTC(int(r, 1962, 2002), int(r, 0, 11), int(r, 1, 28)));
     const hire = new Date(Date.UTC(int(r, 2005, 2025), int(r, 0, 11), int(r, 1, 28)));
     out.push({
@@ -121,7 +145,7 @@ export function makeEmployees(r: Rand, count = 161): Employee[] {
       gross_salary: (Math.round(between(r, 25570, 74990) * 100) / 100).toFixed(2),
       contract_type: r() < 0.82 ? 'CDI' : 'CDD',
       paid_leave_days: int(r, 25, 29),
-      address: `${int(r, 1, 180)} ${pick(r, STREETS)}, ${town}`,
+      address: `${int(r, 1, 180)} ${pick(r, STREETS)}, ${home.town}`,
       commute_mode: mode,
       commute_distance_km: km.toFixed(2),
       declared_sport: r() < 0.4 ? null : pick(r, SPORTS),
@@ -343,7 +367,10 @@ export async function insertLive(client: pg.Client, o: LiveOptions): Promise<{ a
   // An employee a bad row made (paid nothing) is not given activities: they would be bad too.
   const employees = (await client.query<Employee>('select employee_id, declared_sport from employees where gross_salary > 0')).rows;
   let nextEmployeeId = Math.max(100000, Number((await client.query<{ n: string }>('select coalesce(max(employee_id), 0) + 1 as n from employees')).rows[0]!.n));
-  const matchIds = (await client.query<{ match_id: number }>('select match_id from matches')).rows.map((m) => m.match_id);
+  const matchRows = (await client.query<{ match_id: number; capacity: number | null }>(
+    'select m.match_id, s.capacity from matches m left join stadiums s on s.stadium_id = m.stadium_id')).rows;
+  const matchIds = matchRows.map((m) => m.match_id);
+  const capacityOf = new Map(matchRows.map((m) => [m.match_id, m.capacity ?? 20000]));
   if (employees.length === 0) throw new Error('no employees: run lakehouse generate without --live-only first');
   const total = Math.round(o.rate * o.durationS);
   const bar = progress('generate', total);
@@ -374,7 +401,9 @@ export async function insertLive(client: pg.Client, o: LiveOptions): Promise<{ a
         acts.push({ ...a, start_time: new Date(end.getTime() - a.elapsed_s * 1000).toISOString(), end_time: end.toISOString() });
       } else {
         const m = pick(r, matchIds);
-        reads.push({ match_id: m, read_at: new Date().toISOString(), gate: pick(r, GATES), people_counted: int(r, 0, 20000), ticket_scans: int(r, 0, 19000), weather_risk: r().toFixed(3) });
+        // a gate counter of a stadium event today: up to its share of the stadium
+        const people = int(r, 0, Math.round(capacityOf.get(m)! / GATES.length));
+        reads.push({ match_id: m, read_at: new Date().toISOString(), gate: pick(r, GATES), people_counted: people, ticket_scans: Math.round(people * between(r, 0.88, 1)), weather_risk: r().toFixed(3) });
       }
     }
     await insertRows(client, 'employees', hires as unknown as Record<string, unknown>[], EMPLOYEE_TYPES);

@@ -1,5 +1,6 @@
-// The demo's progress: one line every few seconds with what each stage has done so far, read from
-// the process's metrics (the numbers Prometheus would scrape).
+// The demo's progress: one line every few seconds with what each stage has done so far in this run,
+// read from the process's metrics (the numbers Prometheus would scrape). Every figure counts this
+// run only; the summary at the end gives the lake's totals.
 
 import { logger } from '../common/log.js';
 import * as metrics from '../monitoring/metrics.js';
@@ -22,9 +23,10 @@ export async function stageCounts(): Promise<StageCounts> {
     captured: (await sumOf(metrics.cdcChangesTotal)) + (await sumOf(metrics.cdcSnapshotRowsTotal)),
     bronze: await sumOf(metrics.bronzeRowsTotal),
     silver: await sumOf(metrics.silverRowsTotal, (l) => l.action !== 'ignored'),
-    // rows in the quarantine tables (the probe reads them): the gate's counter also counts records
-    // it judged in a batch it then held back to judge again, which never reach quarantine
-    quarantined: await sumOf(metrics.deltaTableRows, (l) => String(l.table).startsWith('quarantine/')),
+    // counted when silver writes the batch's verdicts, not when it judges a batch it then holds back
+    // (quality/gate.ts countOutcome); the quarantine tables' row counts would be the lake's totals,
+    // which on a second run mixed the earlier runs' rows into this run's figures
+    quarantined: await sumOf(metrics.qualityQuarantinedTotal),
     gold: await sumOf(metrics.goldSilverChangesTotal),
     slack: await sumOf(metrics.notifySentTotal),
   };

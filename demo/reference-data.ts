@@ -51,12 +51,22 @@ export const LAST_NAMES = [
   'Le Goff', 'Kerbrat',
 ];
 
-/** Towns around the office with their road distance in km, for home addresses. */
-export const TOWNS: [string, number][] = [
-  ['34970 Lattes', 2], ['34000 Montpellier', 6], ['34070 Montpellier', 5], ['34430 Saint-Jean-de-Védas', 7],
-  ['34130 Mauguio', 10], ['34170 Castelnau-le-Lez', 9], ['34250 Palavas-les-Flots', 7], ['34750 Villeneuve-lès-Maguelone', 9],
-  ['34920 Le Crès', 12], ['34980 Saint-Gély-du-Fesc', 20], ['34110 Frontignan', 22], ['34200 Sète', 32],
-  ['34400 Lunel', 28], ['30000 Nîmes', 55], ['34500 Béziers', 75], ['34570 Pignan', 16], ['34690 Fabrègues', 13],
+/**
+ * Real communes around the office and beyond, as postal code and name, for home addresses. Gold
+ * locates them in GeoNames' gazetteer (lake/gold/commute/gazetteer.ts); the generator gives each
+ * employee a declared distance near the one gold computes from the address (great-circle × 1.3
+ * from Lattes: Pérols 5.0 km, Montpellier 6.8, Mauguio 13.1, Frontignan 23.2, Sète 32.5,
+ * Nîmes 61.4, Béziers 79.4), except for a few who declare less than they live from the office.
+ */
+export const TOWNS = [
+  '34970 Lattes', '34470 Pérols', '34000 Montpellier', '34070 Montpellier', '34080 Montpellier', '34090 Montpellier',
+  '34250 Palavas-les-Flots', '34750 Villeneuve-lès-Maguelone', '34430 Saint-Jean-de-Védas', '34170 Castelnau-le-Lez',
+  '34880 Lavérune', '34990 Juvignac', '34920 Le Crès', '34130 Saint-Aunès', '34130 Mauguio', '34830 Clapiers', '34690 Fabrègues',
+  '34830 Jacou', '34740 Vendargues', '34980 Montferrier-sur-Lez', '34570 Pignan', '34790 Grabels', '34820 Teyran',
+  '34670 Baillargues', '34570 Murviel-lès-Montpellier', '34160 Castries', '34280 La Grande-Motte', '34660 Cournonterral',
+  '34730 Prades-le-Lez', '34980 Saint-Gély-du-Fesc', '34770 Gigean', '34110 Frontignan', '30240 Le Grau-du-Roi',
+  '34400 Lunel-Viel', '34560 Poussan', '34400 Lunel', '34540 Balaruc-les-Bains', '30220 Aigues-Mortes', '34200 Sète',
+  '34140 Mèze', '34150 Gignac', '30600 Vauvert', '34120 Pézenas', '34300 Agde', '30000 Nîmes', '34500 Béziers',
 ];
 
 export const STREETS = ['rue de la République', 'avenue de la Liberté', 'rue des Écoles', 'chemin des Vignes', 'boulevard Victor Hugo',

@@ -26,6 +26,8 @@ export interface DemoSummary {
     bonusTotal: string;
     employeesPaid: number;
     employeesRefused: number;
+    /** Refused declarations by failed check (gold/hr_declaration_flags). */
+    refusedBy: Record<string, number>;
     wellnessDays: number;
     employeesWithWellnessDays: number;
     highestRisk: { matchId: number; match: string; stage: string; windowStart: string; score: number; level: string } | null;
@@ -34,7 +36,7 @@ export interface DemoSummary {
   quarantine: Array<{ table: string; rule: string; rows: number }>;
   /** The gold tables exported (from manifest.json), or null when the export failed. */
   exported: Array<{ table: string; version: number; rows: number }> | null;
-  where: { lake: string; export: string; manifest: string; metricsUrl: string; metricsFile: string; summaryFile: string };
+  where: { lake: string; export: string; manifest: string; metricsUrl: string; metricsFile: string; summaryFile: string; stackSlot?: string | null };
 }
 
 export interface SummaryInputs {
@@ -77,6 +79,11 @@ export async function gatherSummary(i: SummaryInputs): Promise<DemoSummary> {
     }
   }
   const [k] = await rowsOf(i.lakeRoot, 'gold/kpis');
+  const refusedBy: Record<string, number> = {};
+  for (const f of await rowsOf(i.lakeRoot, 'gold/hr_declaration_flags')) {
+    const check = String(f.failed_check ?? 'other');
+    refusedBy[check] = (refusedBy[check] ?? 0) + 1;
+  }
   return {
     caughtUp: i.caughtUp,
     waitingFor: i.waitingFor,
@@ -90,6 +97,7 @@ export async function gatherSummary(i: SummaryInputs): Promise<DemoSummary> {
       bonusTotal: String(k.bonus_cost_total),
       employeesPaid: Number(k.employees_bonus_paid),
       employeesRefused: Number(k.employees_bonus_refused),
+      refusedBy,
       wellnessDays: Number(k.wellness_days_granted),
       employeesWithWellnessDays: Number(k.employees_with_wellness_days),
       highestRisk: k.highest_risk_match_id === null ? null : {
@@ -126,6 +134,12 @@ export function summaryText(s: DemoSummary): string {
   if (f) {
     out.push(`Gold figures${f.reportingYear ? ` (${f.reportingYear})` : ''}`);
     out.push(`  sport bonus          ${money(f.bonusTotal)} € to ${n(f.employeesPaid)} employees (${n(f.employeesRefused)} declarations refused: gold/hr_declaration_flags)`);
+    const checks: Record<string, string> = {
+      declared_differs: 'far from the distance of the home address', address_over_limit: 'home beyond the limit',
+      declared_over_limit: 'declared over the limit', address_not_located: 'address not located', no_distance: 'no distance', no_salary: 'no salary',
+    };
+    const refused = Object.entries(f.refusedBy ?? {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    if (refused.length) out.push(`  refused because      ${refused.map(([c, count]) => `${count} ${checks[c] ?? c}`).join(', ')}`);
     out.push(`  wellness days        ${n(f.wellnessDays)} days to ${n(f.employeesWithWellnessDays)} employees`);
     const r = f.highestRisk;
     out.push(r
@@ -149,6 +163,11 @@ export function summaryText(s: DemoSummary): string {
   out.push(`  metrics              ${s.where.metricsFile} (the last scrape; served on ${s.where.metricsUrl} while the pipeline runs)`);
   out.push(`  summary              ${s.where.summaryFile}`);
   out.push('  status               node bin/lakehouse.js status');
+  if (s.where.stackSlot) {
+    out.push(`  local stack          still running, so that the next demo goes on from here; its slot ${s.where.stackSlot}`,
+      '                       keeps WAL until then. node bin/lakehouse.js stack down stops it (--wipe also',
+      '                       deletes its databases, slots and topics)');
+  }
   out.push('  alerts, dashboard    monitoring/ (Prometheus rules, Grafana): docs/monitoring.md');
   return out.join('\n');
 }

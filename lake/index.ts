@@ -15,6 +15,7 @@ export type { ColumnSpec, DataType, StructType, StructField } from './kernel/sch
 export type { Row } from './kernel/values.js';
 export type { SnapshotOptions } from './kernel/snapshot.js';
 export { ConcurrentModificationError, type CommitOptions } from './kernel/transaction.js';
-export type { Storage, FileInfo } from './storage/storage.js';
+export { RequestCounts, type Storage, type FileInfo } from './storage/storage.js';
+export { describeLakeRoot, isObjectStoreRoot, parseLakeRoot, rootStorage, tableStorage, type LakeRoot } from './storage/root.js';
 export { LocalStorage } from './storage/local.js';
 export { resolveTablePath } from './storage/paths.js';

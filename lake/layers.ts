@@ -2,10 +2,11 @@
 // quarantine/<schema>/<table>. Schema and table names come from the source database and may hold
 // any character, so each becomes one folder name: letters, digits, '_' and '-' as they are,
 // everything else (including '.', '/', and so '..') as %XX of its UTF-8 bytes. The path is then
-// resolved inside the lake root by the storage layer, which refuses anything that escapes.
+// resolved inside the lake root (a folder or an object store) by the storage layer, which refuses
+// anything that escapes.
 
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { rootStorage } from './storage/root.js';
+import type { Storage } from './storage/storage.js';
 
 export type Layer = 'bronze' | 'silver' | 'quarantine';
 
@@ -24,25 +25,33 @@ export function nameOfFolder(folder: string): string {
  * Whether a _delta_log holds a table yet. The folder appears before the first commit is linked into
  * it, and a reader that opens the table in between finds none (silver stopped on that while bronze
  * created a table), so a table counts from its first commit (or, after log cleanup, a checkpoint).
+ * On an object store there are no folders, only keys: the same checks, by key.
  */
-function hasCommit(log: string): boolean {
-  if (existsSync(join(log, '00000000000000000000.json')) || existsSync(join(log, '_last_checkpoint'))) return true;
-  return existsSync(log) && readdirSync(log).some((f) => /^\d{20}\.(json|checkpoint(\.\d+\.\d+)?\.parquet)$/.test(f));
+export async function hasCommit(storage: Storage, table: string): Promise<boolean> {
+  const log = table ? `${table}/_delta_log` : '_delta_log';
+  if ((await storage.stat(`${log}/00000000000000000000.json`)) || (await storage.stat(`${log}/_last_checkpoint`))) return true;
+  return (await storage.list(log)).some((f) => /^\d{20}\.(json|checkpoint(\.\d+\.\d+)?\.parquet)$/.test(f.path.slice(f.path.lastIndexOf('/') + 1)));
 }
 
 /** Source tables ("schema.table") that have a Delta table in the layer. */
-export function tablesInLayer(lakeRoot: string, layer: Layer): string[] {
-  const base = join(lakeRoot, layer);
+export async function tablesInLayer(lakeRoot: string, layer: Layer): Promise<string[]> {
+  const root = rootStorage(lakeRoot);
   const out: string[] = [];
-  if (!existsSync(base)) return out;
-  for (const s of readdirSync(base, { withFileTypes: true })) {
-    if (!s.isDirectory()) continue;
-    for (const t of readdirSync(join(base, s.name), { withFileTypes: true })) {
-      if (t.isDirectory() && hasCommit(join(base, s.name, t.name, '_delta_log'))) out.push(`${nameOfFolder(s.name)}.${nameOfFolder(t.name)}`);
+  for (const schema of await root.listFolders(layer)) {
+    for (const table of await root.listFolders(`${layer}/${schema}`)) {
+      const path = `${layer}/${schema}/${table}`;
+      // a table that had a commit keeps it: silver asks every half second, an object store bills each look
+      const known = `${root.location}/${path}`;
+      if (withCommit.has(known) || (await hasCommit(root, path))) {
+        withCommit.add(known);
+        out.push(`${nameOfFolder(schema)}.${nameOfFolder(table)}`);
+      }
     }
   }
   return out.sort();
 }
+
+const withCommit = new Set<string>();
 
 /** The table path of a source table in a layer, relative to the lake root. */
 export function layerPath(layer: Layer, schema: string, table: string): string {

@@ -17,8 +17,7 @@ import { updateRows, type UpdateSet } from './operations/update.js';
 import { vacuum, type VacuumOptions, type VacuumResult } from './operations/vacuum.js';
 import { append, evolveSchema, overwrite, type AppendOptions, type OverwriteOptions, type WriteResult } from './operations/write.js';
 import { writeCheckpoint } from './kernel/checkpoint.js';
-import { LocalStorage } from './storage/local.js';
-import { resolveTablePath } from './storage/paths.js';
+import { tableStorage } from './storage/root.js';
 import type { Storage } from './storage/storage.js';
 import { listLog } from './kernel/log.js';
 import { readAddedFile, readChanges, type CommitChanges } from './operations/changes.js';
@@ -37,14 +36,17 @@ export class DeltaTable {
     private current: Snapshot,
   ) {}
 
-  /** Opens the table at `path` inside the lake `root` (latest version unless asked otherwise). */
+  /**
+   * Opens the table at `path` inside the lake `root`, a folder or an object-store URL (storage/root.ts),
+   * at the latest version unless asked otherwise.
+   */
   static async open(root: string, path: string, opts: SnapshotOptions = {}): Promise<DeltaTable> {
-    return DeltaTable.openStorage(new LocalStorage(resolveTablePath(root, path)), opts);
+    return DeltaTable.openStorage(tableStorage(root, path), opts);
   }
 
   /** Opens the table, or gives undefined when there is none yet (a stage reading a table another one creates). */
   static async openIfExists(root: string, path: string, opts: SnapshotOptions = {}): Promise<DeltaTable | undefined> {
-    const storage = new LocalStorage(resolveTablePath(root, path));
+    const storage = tableStorage(root, path);
     return (await hasLog(storage)) ? DeltaTable.openStorage(storage, opts) : undefined;
   }
 
@@ -55,7 +57,7 @@ export class DeltaTable {
 
   /** Creates a new table; fails if one exists at that path. */
   static async create(root: string, path: string, spec: CreateTableSpec): Promise<DeltaTable> {
-    return DeltaTable.createStorage(new LocalStorage(resolveTablePath(root, path)), spec);
+    return DeltaTable.createStorage(tableStorage(root, path), spec);
   }
 
   static async createStorage(storage: Storage, spec: CreateTableSpec): Promise<DeltaTable> {
@@ -64,7 +66,7 @@ export class DeltaTable {
 
   /** Opens the table, creating it with `spec` if there is none (two racing creators are safe). */
   static async openOrCreate(root: string, path: string, spec: CreateTableSpec): Promise<DeltaTable> {
-    const storage = new LocalStorage(resolveTablePath(root, path));
+    const storage = tableStorage(root, path);
     if (!(await hasLog(storage))) {
       try {
         return await DeltaTable.createStorage(storage, spec);

@@ -3,10 +3,8 @@
 // silver and gold record in their txn actions). No data file is opened, so this stays cheap on
 // big tables and is safe to run beside the writers.
 
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
-import { DeltaTable } from '../lake/index.js';
+import { DeltaTable, rootStorage } from '../lake/index.js';
 import { KEYLESS_REASON, recordedPrimaryKey } from '../lake/silver/writer.js';
 
 export interface LakeTable {
@@ -33,20 +31,21 @@ export interface LakeState {
 }
 
 /** Table paths under the lake root (a folder holding _delta_log), at most three folders deep. */
-export function findLakeTables(root: string): string[] {
+export async function findLakeTables(root: string): Promise<string[]> {
+  const storage = rootStorage(root);
   const out: string[] = [];
-  const walk = (rel: string, depth: number) => {
-    const dir = join(root, rel);
-    if (existsSync(join(dir, '_delta_log'))) {
+  const walk = async (rel: string, depth: number) => {
+    const folders = await storage.listFolders(rel);
+    if (folders.includes('_delta_log')) {
       out.push(rel);
       return;
     }
-    if (depth === 3 || !existsSync(dir)) return;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory() && !e.name.startsWith('_') && !e.name.startsWith('.')) walk(rel ? `${rel}/${e.name}` : e.name, depth + 1);
+    if (depth === 3) return;
+    for (const name of folders.sort()) {
+      if (!name.startsWith('_') && !name.startsWith('.')) await walk(rel ? `${rel}/${name}` : name, depth + 1);
     }
   };
-  walk('', 0);
+  await walk('', 0);
   return out.sort();
 }
 
@@ -95,7 +94,7 @@ async function openIfThere(root: string, path: string): Promise<DeltaTable | und
 export async function readLake(root: string): Promise<LakeState> {
   const opened = new Map<string, DeltaTable>();
   const tables: LakeTable[] = [];
-  for (const path of findLakeTables(root)) {
+  for (const path of await findLakeTables(root)) {
     const t = await openIfThere(root, path);
     if (!t) continue;
     opened.set(path, t);

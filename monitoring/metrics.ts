@@ -32,6 +32,12 @@ export const cdcSlotLagBytes = new client.Gauge({
   labelNames: ['slot'] as const,
   registers: [registry],
 });
+export const cdcSlotActive = new client.Gauge({
+  name: 'lakehouse_cdc_slot_active',
+  help: 'Whether a capture is connected to the replication slot (1) or not (0); an inactive slot keeps WAL for the whole cluster',
+  labelNames: ['slot'] as const,
+  registers: [registry],
+});
 export const cdcSlotLagSeconds = new client.Gauge({
   name: 'lakehouse_cdc_slot_lag_seconds',
   help: 'Age of the oldest change not yet acknowledged by the broker (0 when caught up)',

@@ -1,6 +1,6 @@
 // Measures the pipeline from outside its parts, every few seconds: each consumer group's lag from
-// the broker, and every lake table's rows, files, bytes and last commit and the silver and gold lag
-// from the Delta logs. A writer reports its own progress only while it runs; these gauges keep
+// the broker, every lake table's rows, files, bytes and last commit and the silver and gold lag
+// from the Delta logs, and the replication slot from PostgreSQL. A writer reports its own progress only while it runs; these gauges keep
 // moving when it stops, which is what the "falling behind" alerts need.
 
 import { Kafka, logLevel, type Admin } from 'kafkajs';
@@ -9,6 +9,7 @@ import { logger } from '../common/log.js';
 import { changeTopics, groupLag } from './broker-state.js';
 import { readLake } from './lake-tables.js';
 import * as metrics from './metrics.js';
+import { slotState } from './slot-state.js';
 import { notifyRecordTopic, notifyTopic } from './status.js';
 
 const log = logger('monitoring');
@@ -18,6 +19,12 @@ export interface ProbeOptions {
   groups: Array<'bronze' | 'notify'>;
   /** Read the lake's Delta logs. */
   lake: boolean;
+  /**
+   * Read the capture's replication slot from PostgreSQL: whether a capture holds it and the WAL it
+   * keeps. The capture reports its lag itself, but only while it runs; a slot nobody reads any
+   * more keeps WAL until the disk is full, which is exactly when the capture cannot say so.
+   */
+  slot?: boolean;
   intervalMs: number;
 }
 
@@ -59,6 +66,7 @@ export class PipelineProbe {
   async measure(): Promise<void> {
     if (this.opts.groups.length) await this.guard('broker', () => this.measureGroups());
     if (this.opts.lake) await this.guard('lake', () => this.measureLake());
+    if (this.opts.slot) await this.guard('postgres', () => this.measureSlot());
   }
 
   private async guard(source: string, fn: () => Promise<void>): Promise<void> {
@@ -84,6 +92,13 @@ export class PipelineProbe {
       if (part === 'bronze') await groupLag(this.admin, c.bronze.groupId, changeTopics(all, c.kafka.topicPrefix, [notifyRecordTopic(c)]));
       else if (all.includes(notifyTopic(c))) await groupLag(this.admin, c.notify.groupId, [notifyTopic(c)]);
     }
+  }
+
+  private async measureSlot(): Promise<void> {
+    const s = await slotState(this.config.database.url, this.config.cdc.slot);
+    if (!s.exists) return;
+    metrics.cdcSlotActive.set({ slot: s.slot }, s.active ? 1 : 0);
+    if (s.lagBytes !== null) metrics.cdcSlotLagBytes.set({ slot: s.slot }, s.lagBytes);
   }
 
   private async measureLake(): Promise<void> {

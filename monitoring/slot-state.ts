@@ -44,3 +44,28 @@ export async function slotState(databaseUrl: string, slot: string): Promise<Slot
     await client.end();
   }
 }
+
+export interface IdleSlot {
+  slot: string;
+  database: string | null;
+  /** WAL the server keeps for it (from its restart LSN). */
+  heldBytes: number;
+}
+
+/**
+ * Every replication slot on the server that nothing reads: each keeps WAL for the whole cluster,
+ * whatever database it belongs to, so another capture's forgotten slot fills this server's disk too.
+ */
+export async function idleSlots(databaseUrl: string): Promise<IdleSlot[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ slot_name: string; database: string | null; held: string | null }>(
+      `select slot_name, database, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::text as held
+         from pg_replication_slots where not active order by restart_lsn nulls last`,
+    );
+    return rows.map((r) => ({ slot: r.slot_name, database: r.database, heldBytes: r.held === null ? 0 : Number(r.held) }));
+  } finally {
+    await client.end();
+  }
+}

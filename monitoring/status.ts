@@ -11,12 +11,14 @@ import { splitTableName } from '../lake/layers.js';
 import { changeTopics, groupLag, topicOffsets, type GroupLag, type TopicOffsets } from './broker-state.js';
 import { readLake, type LakeState } from './lake-tables.js';
 import { qualityState, type RuleState } from './quality-state.js';
-import { slotState, type SlotState } from './slot-state.js';
+import { idleSlots, slotState, type IdleSlot, type SlotState } from './slot-state.js';
 
 export interface StatusReport {
   at: string;
   lakeRoot: string;
   slot: SlotState | null;
+  /** Other slots on the server that nothing reads (each keeps WAL for the whole cluster). */
+  idleSlots: IdleSlot[];
   topics: TopicOffsets[];
   groups: GroupLag[];
   lake: LakeState;
@@ -48,6 +50,7 @@ export async function gatherStatus(config: Config, opts: { qualityDays: number }
   const errors: Record<string, string> = {};
   const slot = await attempt(errors, 'postgres', null, () => slotState(config.database.url, config.cdc.slot));
   if (errors.postgres) errors.postgres = `${errors.postgres} (${redactUrl(config.database.url)})`;
+  const idle = errors.postgres ? [] : await attempt(errors, 'postgres', [] as IdleSlot[], () => idleSlots(config.database.url));
 
   const broker = await attempt(errors, 'broker', { topics: [] as TopicOffsets[], groups: [] as GroupLag[] }, async () => {
     const kafka = new Kafka({ clientId: `${config.kafka.clientId}-status`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING, retry: { retries: 1 }, connectionTimeout: 3000 });
@@ -69,5 +72,5 @@ export async function gatherStatus(config: Config, opts: { qualityDays: number }
 
   const lake = await attempt(errors, 'lake', { tables: [], silverLag: {}, goldLag: {}, silverSkipped: {} } as LakeState, () => readLake(config.lake.root));
   const quality = await attempt(errors, 'quality', [] as RuleState[], () => qualityState(config.lake.root, opts.qualityDays));
-  return { at: new Date().toISOString(), lakeRoot: config.lake.root, slot, topics: broker.topics, groups: broker.groups, lake, quality, errors };
+  return { at: new Date().toISOString(), lakeRoot: config.lake.root, slot, idleSlots: idle.filter((s) => s.slot !== config.cdc.slot), topics: broker.topics, groups: broker.groups, lake, quality, errors };
 }

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { intFlag, type Command } from '../cli/command.js';
 import { loadConfig } from '../common/config.js';
+import { describeLakeRoot } from '../lake/index.js';
 import { logger } from '../common/log.js';
 import { DEFAULT_RULES_DIR, QualityGate } from './gate.js';
 import { readReportData } from './report/read.js';
@@ -24,13 +25,13 @@ export const qualityCommand: Command = {
         'rate overall and over time, and the latest quarantined records with the rule and message.',
       options: {
         out: { type: 'string', arg: 'DIR', help: 'folder to write index.html to (default: quality.reportDir)' },
-        root: { type: 'string', arg: 'DIR', help: 'lake root (default: lake.root / LAKE_ROOT)' },
+        root: { type: 'string', arg: 'ROOT', help: 'lake root: a folder, s3://bucket/prefix or az://container/prefix (default: lake.root / LAKE_ROOT)' },
         latest: { type: 'string', arg: 'N', default: '50', help: 'quarantined records shown per table, newest first' },
         days: { type: 'string', arg: 'N', default: '30', help: 'days of results shown (older day partitions are not read)' },
       },
       run: async (args) => {
         const config = loadConfig({ overrides: { 'lake.root': args.values.root, 'quality.reportDir': args.values.out } });
-        const lakeRoot = resolve(config.lake.root);
+        const lakeRoot = describeLakeRoot(config.lake.root);
         const data = await readReportData(lakeRoot, intFlag(args, 'latest', 50), intFlag(args, 'days', 30));
         const out = resolve(config.quality.reportDir);
         mkdirSync(out, { recursive: true });

@@ -60,6 +60,11 @@ test('a foreign-key failure waits while the referenced table is missing or behin
   const gate = qualityChangeGate(QualityGate.load(), lake, { foreignKeyWaitMs: 60_000 });
   const act = (id: number, ts: Date) =>
     bronze(lakeRow('public.activities', { ...makeActivity(r, alice!, new Date(NOW.getTime() - 7200_000)), activity_id: id, sport_type: 'Boxe', distance_m: null }), 'c', { _source_ts: ts });
+  // what the log says meanwhile: a held batch is judged again later, so its verdict is not reported
+  const logged: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => (logged.push(String(chunk)), write(chunk, ...rest))) as typeof process.stderr.write;
+  t.after(() => void (process.stderr.write = write));
   const fresh = await gate.check('public.activities', [act(1, new Date(Date.now() - 5000))], ['activity_id']);
   assert.match(fresh.hold ?? '', /public\.employees, whose bronze table does not exist yet/, 'held: the employees have not arrived');
   assert.deepEqual(fresh.passed, []);
@@ -68,6 +73,11 @@ test('a foreign-key failure waits while the referenced table is missing or behin
   const old = await gate.check('public.activities', [act(3, new Date(Date.now() - 61_000))], ['activity_id']);
   assert.equal(old.hold, undefined, 'after the wait the record is judged: quarantined');
   assert.deepEqual(old.passed, []);
+  assert.deepEqual(logged.filter((l) => /below its mostly/.test(l)), [], 'no warning for verdicts silver did not act on');
+  await old.record(1);
+  const warned = logged.filter((l) => /rule employee_exists .*below its mostly/.test(l));
+  assert.equal(warned.length, 1, `the judged batch is reported once:\n${logged.join('')}`);
+  assert.match(warned[0]!, /failed=1 evaluated=1/);
 });
 
 test('silver\'s gate judges an update with an unchanged TOASTed value as silver holds it', async (t) => {

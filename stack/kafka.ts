@@ -100,7 +100,10 @@ export async function kafkaUp(o: KafkaOptions, say: (s: string) => void): Promis
   mkdirSync(o.dir, { recursive: true });
   const pidFile = join(o.dir, 'kafka.pid');
   const pid = readPid(pidFile);
-  if (pid && isAlive(pid) && (await portOpen(o.port))) {
+  if (pid && isAlive(pid)) {
+    // Ours, running or still starting (another `up` started it a moment ago). On a busy machine a
+    // port check can time out now and then, so wait for it rather than call the port taken.
+    await waitFor('the Kafka broker', () => portOpen(o.port, '127.0.0.1', 2000), 90000, `see ${join(o.dir, 'server.log')}`);
     say(`Kafka already running on 127.0.0.1:${o.port}`);
     return;
   }

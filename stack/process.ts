@@ -1,8 +1,9 @@
-// Small process helpers the local stack needs: find a program, run it, wait for a port.
+// Small process helpers the local stack and the test servers need: find a program, run it, wait
+// for a port, run a private server on a free port.
 
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { spawnSync, type ChildProcess, type SpawnSyncOptions } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { UserError } from '../common/errors.js';
 
 export function which(program: string): string | undefined {
@@ -58,4 +59,92 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new UserError(`${what} did not become ready within ${Math.round(timeoutMs / 1000)} s`, { fix: hint });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A private server for a test or a benchmark: started by `start(port)` on a free loopback port
+ * (tried again on another port if that one was taken in between), its output in `logFile`.
+ * Resolves once the port answers; `stop()` ends it (SIGTERM, then SIGKILL after 10 s).
+ */
+export async function serveOnFreePort(
+  what: string,
+  logFile: string,
+  start: (port: number, out: number) => ChildProcess,
+): Promise<{ port: number; stop(): Promise<void> }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const out = openSync(logFile, 'a');
+    const child = start(port, out);
+    closeSync(out);
+    try {
+      await waitFor(
+        what,
+        async () => {
+          if (child.exitCode !== null) throw new UserError(`${what} exited at start (${child.exitCode})`, { fix: readFileSync(logFile, 'utf8').slice(-2000) });
+          return portOpen(port);
+        },
+        60_000,
+        `see ${logFile}`,
+      );
+    } catch (e) {
+      child.kill('SIGKILL');
+      if (attempt >= 3) throw e;
+      continue;
+    }
+    return {
+      port,
+      stop: async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      },
+    };
+  }
+}
+
+/**
+ * Runs `fn` holding an exclusive lock file: two `stack up`s at once (parallel test runs, a demo
+ * beside a test run) would otherwise both start a broker on the same port, and one fails.
+ * A lock left by a dead process is taken over.
+ */
+export async function withLockFile<T>(file: string, what: string, fn: () => Promise<T>, timeoutMs = 300_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = readPid(file);
+      if (holder === undefined || !isAlive(holder)) {
+        rmSync(file, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new UserError(`${what}: process ${holder} has held ${file} for over ${Math.round(timeoutMs / 1000)} s`, {
+          fix: `wait for it to finish, or stop it (kill ${holder})`,
+        });
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(file, { force: true });
+  }
 }

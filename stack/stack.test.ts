@@ -22,8 +22,8 @@ test('stack up is harmless when the stack runs, and env prints where it is', asy
   assert.equal(rows[0].wal_level, 'logical');
 });
 
-test('a missing java is a clear error naming the package to install', () => {
-  // A PATH with node and nothing else: no java, no mvn.
+test('a missing java and mvn are one clear error naming both packages to install', () => {
+  // A PATH with node and nothing else: no java, no mvn, and no apt-get to install them with.
   const bin = mkdtempSync(join(tmpdir(), 'nojava-'));
   symlinkSync(process.execPath, join(bin, 'node'));
   const dir = mkdtempSync(join(tmpdir(), 'stack-nojava-'));
@@ -33,8 +33,8 @@ test('a missing java is a clear error naming the package to install', () => {
       env: { PATH: bin, LAKEHOUSE_STACK_DIR: dir, LAKEHOUSE_PG_PORT: '54349', LAKEHOUSE_KAFKA_PORT: '29400' },
     });
     assert.equal(res.status, 1, res.stderr);
-    assert.match(res.stderr, /java was not found/);
-    assert.match(res.stderr, /apt-get install openjdk-17-jre-headless/);
+    assert.match(res.stderr, /missing: java \(runs the local Kafka broker\); mvn \(fetches the Kafka broker from Maven Central\)/);
+    assert.match(res.stderr, /fix: +(sudo )?apt-get install openjdk-17-jre-headless maven/);
   } finally {
     spawnSync(process.execPath, ['bin/lakehouse.js', 'stack', 'down'], { env: { ...process.env, LAKEHOUSE_STACK_DIR: dir, LAKEHOUSE_PG_PORT: '54349', LAKEHOUSE_KAFKA_PORT: '29400' } });
     rmSync(dir, { recursive: true, force: true });

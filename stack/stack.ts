@@ -5,8 +5,10 @@
 import { join, resolve } from 'node:path';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { STACK_KAFKA_PORT, STACK_PG_PORT } from '../common/config.js';
-import { kafkaBrokers, kafkaDown, kafkaUp, requireJava, type KafkaOptions } from './kafka.js';
-import { findPgBin, postgresDown, postgresUp, postgresUrl, type PostgresOptions } from './postgres.js';
+import { kafkaBrokers, kafkaDown, kafkaUp, type KafkaOptions } from './kafka.js';
+import { postgresDown, postgresUp, postgresUrl, type PostgresOptions } from './postgres.js';
+import { withLockFile } from './process.js';
+import { provision, STACK_NEEDS } from './provision.js';
 import { projectRoot } from './paths.js';
 
 export interface StackOptions {
@@ -36,12 +38,13 @@ export function stackEnv(s: StackOptions): { DATABASE_URL: string; KAFKA_BROKERS
 }
 
 export async function stackUp(s: StackOptions, say: (s: string) => void = () => undefined): Promise<void> {
-  // Everything missing is reported before anything starts.
-  findPgBin();
-  requireJava();
+  // Everything missing is installed, or reported all at once, before anything starts.
+  provision(STACK_NEEDS, say);
   mkdirSync(s.dir, { recursive: true, mode: 0o755 });
-  await postgresUp(pgOptions(s), say);
-  await kafkaUp(kafkaOptions(s), say);
+  await withLockFile(join(s.dir, 'up.lock'), 'starting the stack', async () => {
+    await postgresUp(pgOptions(s), say);
+    await kafkaUp(kafkaOptions(s), say);
+  });
 }
 
 export async function stackDown(s: StackOptions, say: (s: string) => void = () => undefined): Promise<void> {

@@ -37,7 +37,7 @@ export const bronzeCommand: Command = {
     'events go to <prefix>.dlq with the reason. Start several with the same bronze.groupId to share\n' +
     'the partitions. Configuration: KAFKA_BROKERS, TOPIC_PREFIX, LAKE_ROOT and bronze.* (lakehouse config docs).',
   options: {
-    root: { type: 'string', arg: 'DIR', help: 'lake root (overrides lake.root / LAKE_ROOT)' },
+    root: { type: 'string', arg: 'ROOT', help: 'lake root: a folder, s3://bucket/prefix or az://container/prefix (overrides lake.root / LAKE_ROOT)' },
     'metrics-port': { type: 'string', arg: 'PORT', help: 'port for /metrics and /health (overrides metrics.port; 0 = any free port)' },
   },
   run: async (args) => {

@@ -15,7 +15,7 @@ export const exportCommand: Command = {
   options: {
     to: { type: 'string', arg: 'DIR', help: 'folder for the Parquet and CSV files and manifest.json (created if missing)' },
     postgres: { type: 'boolean', help: 'also write gold into the analytics schema of DATABASE_URL' },
-    root: { type: 'string', arg: 'DIR', help: 'lake root (overrides lake.root / LAKE_ROOT)' },
+    root: { type: 'string', arg: 'ROOT', help: 'lake root: a folder, s3://bucket/prefix or az://container/prefix (overrides lake.root / LAKE_ROOT)' },
   },
   run: async (args) => {
     const config = loadConfig({ overrides: { 'lake.root': args.values.root } });

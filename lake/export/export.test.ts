@@ -16,14 +16,26 @@ import { freshDatabase, testStack } from '../../test/support/stack.js';
 import { DeltaTable, type Row } from '../index.js';
 import type { DataType } from '../kernel/schema.js';
 import { canonicalRows, sortRows } from '../testing/deltalake-oracle.js';
+import { runPythonJson } from '../testing/python.js';
 import { tempLake } from '../testing/tmp.js';
 import { goldPath } from '../gold/model.js';
+import { COLUMN_DOCS } from '../gold/column-docs.js';
 import { GOLD_MODELS } from '../gold/models.js';
 import { silverPath } from '../gold/silver-inputs.js';
 import { goldEngine, goldRows } from '../gold/testing/gold-harness.js';
 import { SilverFixture } from '../gold/testing/silver-fixture.js';
 import { SilverWorkload } from '../gold/testing/silver-workload.js';
 import { exportGold, type Manifest } from './export.js';
+
+/** Comments a spreadsheet would run as formulas (the issue's), and the CSV cells they must become. */
+const FORMULAS = ['=HYPERLINK("http://x")', "=cmd|' /C calc'!A0", '+1 séance', '-2 kg', '@équipe', '\tTab'];
+const NEUTRALISED = ['"\'=HYPERLINK(""http://x"")"', '"\'=cmd|\' /C calc\'!A0"', '"\'+1 séance"', '"\'-2 kg"', '"\'@équipe"', '"\'\tTab"'];
+
+/** Our rows as the CSV must hold them: text that starts like a formula behind a single quote. */
+function neutralised(rows: unknown[], stringColumns: Set<string>): unknown[] {
+  return rows.map((r) => Object.fromEntries(Object.entries(r as Record<string, unknown>).map(([k, v]) =>
+    [k, stringColumns.has(k) && typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v])));
+}
 
 const READER = join(dirname(fileURLToPath(import.meta.url)), 'testing', 'read_export.py');
 
@@ -35,9 +47,29 @@ interface ReadBack {
 }
 
 function readBack(dir: string): Record<string, ReadBack> {
-  const res = spawnSync('python3', [READER, dir], { encoding: 'utf8', maxBuffer: 256 << 20 });
-  if (res.status !== 0) throw new Error(`reading the export back failed: ${res.stderr}`);
-  return JSON.parse(res.stdout) as Record<string, ReadBack>;
+  return runPythonJson<Record<string, ReadBack>>(READER, [dir]);
+}
+
+/** A CSV file's rows as raw cell texts by column name (RFC 4180 quotes undone, nothing else). */
+function csvCells(file: string): Array<Record<string, string>> {
+  const text = readFileSync(file, 'utf8');
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') row.push(cell), (cell = '');
+    else if (ch === '\n') row.push(cell), rows.push(row), (row = []), (cell = '');
+    else cell += ch;
+  }
+  const [header, ...data] = rows;
+  return data.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]!])));
 }
 
 /** analytics.<table> as text per column, in the canonical form of our rows. */
@@ -82,7 +114,10 @@ test('the export reads back to the gold rows: Parquet and CSV (pyarrow), manifes
   await silver.change('activities', [{
     activity_id: 9_000_001n, employee_id: 77001, start_time: new Date('2025-06-01T06:05:04.321Z'), sport_type: 'Équitation', distance_m: '12345.6',
     elapsed_s: 3600, end_time: new Date('2025-06-01T07:05:04.321Z'), comment: '',
-  }]);
+  }, ...FORMULAS.map((comment, i) => ({
+    activity_id: BigInt(9_000_002 + i), employee_id: 77001, start_time: new Date(Date.UTC(2025, 5, 2 + i, 6)), sport_type: 'Équitation', distance_m: '800.0',
+    elapsed_s: 600, end_time: new Date(Date.UTC(2025, 5, 2 + i, 6, 10)), comment,
+  }))]);
   const engine = goldEngine(root);
   await engine.start();
   for (let i = 0; i < 10; i++) await workload.step();
@@ -107,6 +142,17 @@ test('the export reads back to the gold rows: Parquet and CSV (pyarrow), manifes
     assert.equal(m.rows, (await table.rows()).length, `${m.name}: rows`);
     assert.deepEqual(m.columns.map((c) => c.name), table.schema.fields.map((f) => f.name));
   }
+  // friendly labels and descriptions for every column, the grain of every table
+  for (const m of manifest.tables) {
+    assert.ok(m.description && m.grain, `${m.name}: description and grain`);
+    for (const c of m.columns) assert.ok(c.label && c.label !== c.name && COLUMN_DOCS[m.name]!.columns[c.name], `${m.name}.${c.name} has a friendly label`);
+  }
+  const benefitsColumns = manifest.tables.find((x) => x.name === 'employee_benefits')!;
+  assert.match(benefitsColumns.grain, /bonus year row only/);
+  assert.deepEqual(benefitsColumns.columns.find((c) => c.name === 'bonus_amount'), {
+    name: 'bonus_amount', type: 'decimal(10,2)', nullable: true, label: 'Bonus (€)', description: 'The annual sport bonus paid, 0.00 when refused or not eligible, empty on other years: sum it freely.',
+  });
+  assert.deepEqual(manifest.csv.culture, 'en-US');
   const activitiesVersion = (await DeltaTable.open(root, silverPath('public', 'activities'))).version;
   assert.equal(manifest.tables[0]!.silver_versions[silverPath('public', 'activities')], activitiesVersion);
 
@@ -118,8 +164,14 @@ test('the export reads back to the gold rows: Parquet and CSV (pyarrow), manifes
     const file = back[model.name]!;
     assert.deepEqual(sortRows(file.parquet), ours, `${model.name}.parquet holds the gold rows`);
     assert.deepEqual(file.csv_header, table.schema.fields.map((f) => f.name), `${model.name}.csv header`);
-    assert.deepEqual(sortRows(file.csv), ours, `${model.name}.csv holds the gold rows`);
-    assert.deepEqual(file.parquet, file.csv, `${model.name}: both files in the same (key) order`);
+    const texts = new Set(table.schema.fields.filter((f) => f.type === 'string').map((f) => f.name));
+    assert.deepEqual(sortRows(file.csv), neutralised(ours, texts), `${model.name}.csv holds the gold rows, formulas neutralised`);
+    assert.deepEqual(neutralised(file.parquet, texts), file.csv, `${model.name}: both files in the same (key) order`);
+    // no number a locale that groups digits with '.' could read as thousands (12.346 → 12346)
+    const numbers = table.schema.fields.filter((f) => f.type === 'double' || String(f.type).startsWith('decimal(')).map((f) => f.name);
+    for (const row of csvCells(join(dir, `${model.name}.csv`))) {
+      for (const n of numbers) assert.doesNotMatch(row[n] ?? '', /^-?\d{1,3}(\.\d{3})+$/, `${model.name}.${n}: ${row[n]} reads as a grouped integer`);
+    }
   }
   const types = Object.fromEntries(back.activities_enriched!.parquet_schema);
   assert.deepEqual(
@@ -134,7 +186,18 @@ test('the export reads back to the gold rows: Parquet and CSV (pyarrow), manifes
   assert.ok(csv.includes('\n9000001,77001,Zoé,'), 'UTF-8 text');
   assert.ok(/\n9000001,.*,""\n/s.test(csv), 'an empty comment is "", not an empty field (null)');
   assert.ok(csv.includes(',2025-06-01T06:05:04.321000Z,'), 'timestamps in ISO-8601 UTC');
-  assert.ok(csv.includes(',12345.6,12.346,3600,60.00,'), "decimals with '.'");
+  assert.ok(csv.includes(',12345.6,12.3460,3600,60.00,'), "decimals with '.', never three digits after it");
+  assert.ok(csv.includes(',800.0,0.8000,600,10.00,'));
+  for (const cell of NEUTRALISED) assert.ok(csv.includes(`,${cell}\n`), `the comment is written ${cell}`);
+  assert.ok(!/,[=+\-@]/.test(csv.split('\n').slice(1).join('\n').replace(/,-?\d/g, '')), 'no unquoted field starts like a formula');
+  const parquetComments = (back.activities_enriched!.parquet as Array<{ comment: string | null }>).map((r) => r.comment);
+  for (const f of FORMULAS) assert.ok(parquetComments.includes(f), `Parquet keeps the raw text ${JSON.stringify(f)}`);
+
+  // `lakehouse table scan --format csv` writes the same cells (one CSV writer)
+  const scan = spawnSync(process.execPath, [join(projectRoot(), 'bin', 'lakehouse.js'), 'table', 'scan', 'gold/activities_enriched', '--format', 'csv',
+    '--columns', 'activity_id,distance_km,comment', '--where', 'activity_id>9000001'], { env: { ...process.env, LAKE_ROOT: root, LAKEHOUSE_CONFIG: '', LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+  assert.equal(scan.status, 0, scan.stderr);
+  assert.deepEqual(scan.stdout.trim().split('\n').sort(), ['activity_id,distance_km,comment', ...NEUTRALISED.map((c, i) => `${9_000_002 + i},0.8000,${c}`)].sort());
   assert.ok(csv.split('\n')[0]!.startsWith('activity_id,employee_id,first_name'));
 
   // PostgreSQL: analytics.* equals gold
@@ -149,6 +212,14 @@ test('the export reads back to the gold rows: Parquet and CSV (pyarrow), manifes
     }
   };
   await compareAnalytics('first export');
+  const comments = await client.query<{ column: string; comment: string }>(`SELECT a.attname AS column, col_description(a.attrelid, a.attnum) AS comment
+    FROM pg_attribute a WHERE a.attrelid = 'analytics.employee_benefits'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`);
+  assert.ok(comments.rows.every((r) => r.comment), 'every analytics.employee_benefits column has a comment');
+  assert.equal(comments.rows.find((r) => r.column === 'wellness_days')!.comment, 'Wellness days: Days granted for that year (5 from 15 activities by default). Summable.');
+  const tableComment = await client.query<{ c: string }>("SELECT obj_description('analytics.employee_benefits'::regclass, 'pg_class') AS c");
+  assert.match(tableComment.rows[0]!.c, /^Per employee and calendar year/);
+  const rawComments = await client.query<{ comment: string }>('SELECT comment FROM analytics.activities_enriched WHERE activity_id > 9000001 ORDER BY activity_id');
+  assert.deepEqual(rawComments.rows.map((r) => r.comment), FORMULAS, 'analytics.* keeps the raw text');
   const manifestRows = await client.query<{ table_name: string; delta_version: string }>('SELECT table_name, delta_version::text FROM analytics.export_manifest ORDER BY table_name');
   assert.deepEqual(manifestRows.rows.map((r) => [r.table_name, Number(r.delta_version)]).sort(), manifest.tables.map((m) => [m.name, m.version]).sort());
 

@@ -14,6 +14,8 @@ import { progress } from '../../common/progress.js';
 import { rowCount } from '../gold/gold-writer.js';
 import { typeName } from '../kernel/schema.js';
 import { withConnection } from '../parquet/duck.js';
+import { COLUMN_DOCS, columnDoc } from '../gold/column-docs.js';
+import { CSV_FORMULA_PREFIX } from './csv.js';
 import { createSnapshotView } from './duck-files.js';
 import { writeCsvFile, writeParquetFile } from './files.js';
 import { openGoldSnapshot } from './gold-snapshot.js';
@@ -38,14 +40,24 @@ export interface ManifestTable {
   key: string[];
   silver_versions: Record<string, number>;
   files: { parquet: string; csv: string } | null;
-  columns: Array<{ name: string; type: string; nullable: boolean }>;
+  description: string;
+  /** What a row is and how to add the table up (e.g. the annual bonus on one row per employee). */
+  grain: string;
+  columns: Array<{ name: string; type: string; nullable: boolean; label: string; description: string }>;
 }
 
 export interface Manifest {
   exported_at: string;
   lake_root: string;
   consistent: boolean;
-  csv: string;
+  csv: {
+    format: string;
+    /** Import with this culture: '.' decimals, no digit grouping. */
+    culture: string;
+    decimal_separator: string;
+    /** Put before text that starts like a formula (=, +, -, @, tab, CR) in the CSV only. */
+    formula_prefix: string;
+  };
   postgres_schema: string | null;
   tables: ManifestTable[];
 }
@@ -54,14 +66,25 @@ export async function exportGold(opts: ExportOptions): Promise<Manifest> {
   const snapshot = await openGoldSnapshot(opts.root, opts.sourceSchema, { waitMs: opts.waitMs });
   const rows = new Map(snapshot.tables.map((t) => [t.model.name, rowCount(t.table)]));
   const total = [...rows.values()].reduce((a, b) => a + b, 0);
+  // Each row goes to every output (Parquet, CSV, PostgreSQL): the bar counts a table's rows as
+  // done in proportion to its outputs written, so its total is the number of rows exported.
   const steps = (opts.to ? 2 : 0) + (opts.postgresUrl ? 1 : 0);
-  const bar = progress('export', total * steps);
-  let done = 0;
+  const bar = progress('export', total);
+  let written = 0;
+  const advance = (n: number, note: string) => {
+    written += n;
+    bar.update(Math.round(written / steps), note);
+  };
   const manifest: Manifest = {
     exported_at: new Date().toISOString(),
     lake_root: resolve(opts.root),
     consistent: snapshot.consistent,
-    csv: "UTF-8, comma-separated, header row, '.' decimals, ISO-8601 dates, timestamps in UTC (…Z), empty field = null",
+    csv: {
+      format: "UTF-8, comma-separated, header row, ISO-8601 dates, timestamps in UTC (…Z), empty field = null, \"\" = empty text; never exactly three digits after a decimal point (10.8000), so no locale reads a number as thousands",
+      culture: 'en-US',
+      decimal_separator: '.',
+      formula_prefix: CSV_FORMULA_PREFIX,
+    },
     postgres_schema: opts.postgresUrl ? ANALYTICS_SCHEMA : null,
     tables: snapshot.tables.map(({ model, table, silverVersions }) => ({
       name: model.name,
@@ -71,7 +94,9 @@ export async function exportGold(opts: ExportOptions): Promise<Manifest> {
       key: model.keys,
       silver_versions: silverVersions,
       files: opts.to ? { parquet: `${model.name}.parquet`, csv: `${model.name}.csv` } : null,
-      columns: table.schema.fields.map((f) => ({ name: f.name, type: typeName(f.type), nullable: f.nullable })),
+      description: COLUMN_DOCS[model.name]?.description ?? '',
+      grain: COLUMN_DOCS[model.name]?.grain ?? '',
+      columns: table.schema.fields.map((f) => ({ name: f.name, type: typeName(f.type), nullable: f.nullable, ...columnDoc(model.name, f.name) })),
     })),
   };
 
@@ -83,11 +108,9 @@ export async function exportGold(opts: ExportOptions): Promise<Manifest> {
         const view = `export_${model.name}`;
         await createSnapshotView(c, view, table);
         await writeParquetFile(c, view, model.keys, join(dir, `${model.name}.parquet`));
-        done += rows.get(model.name)!;
-        bar.update(done, `${model.name}.parquet`);
+        advance(rows.get(model.name)!, `${model.name}.parquet`);
         await writeCsvFile(c, view, table.schema.fields, model.keys, join(dir, `${model.name}.csv`));
-        done += rows.get(model.name)!;
-        bar.update(done, `${model.name}.csv`);
+        advance(rows.get(model.name)!, `${model.name}.csv`);
         await c.run(`DROP VIEW IF EXISTS "${view}"`);
       }
     });
@@ -97,10 +120,7 @@ export async function exportGold(opts: ExportOptions): Promise<Manifest> {
     const client = await connectPostgres(opts.postgresUrl);
     try {
       for (const t of snapshot.tables) {
-        await replaceAnalyticsTable(client, t, (n) => {
-          done += n;
-          bar.update(done, `${ANALYTICS_SCHEMA}.${t.model.name}`);
-        });
+        await replaceAnalyticsTable(client, t, (n) => advance(n, `${ANALYTICS_SCHEMA}.${t.model.name}`));
       }
     } finally {
       await client.end();

@@ -9,6 +9,7 @@ import { UserError } from '../../common/errors.js';
 import { redactUrl } from '../../common/log.js';
 import type { DeltaTable, Row } from '../index.js';
 import { decimalParts, type DataType } from '../kernel/schema.js';
+import { COLUMN_DOCS, columnDoc } from '../gold/column-docs.js';
 import type { GoldModel } from '../gold/model.js';
 
 export const ANALYTICS_SCHEMA = 'analytics';
@@ -38,6 +39,8 @@ function parameter(v: unknown): unknown {
 }
 
 const q = (name: string) => pg.escapeIdentifier(name);
+// COMMENT takes no parameters: the text is a literal, escaped by the driver's rule
+const literal = (text: string) => pg.escapeLiteral(text);
 
 export async function connectPostgres(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url });
@@ -79,6 +82,13 @@ export async function replaceAnalyticsTable(client: pg.Client, t: TableExport, o
       const defs = columns.map((c) => `${q(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}`);
       if (keyed) defs.push(`PRIMARY KEY (${t.model.keys.map(q).join(', ')})`);
       await client.query(`CREATE TABLE ${q(ANALYTICS_SCHEMA)}.${q(name)} (${defs.join(', ')})`);
+    }
+    // what each table and column means, for Power BI's and SQL tools' column descriptions
+    const doc = COLUMN_DOCS[name];
+    if (doc) await client.query(`COMMENT ON TABLE ${q(ANALYTICS_SCHEMA)}.${q(name)} IS ${literal(`${doc.description} ${doc.grain}`)}`);
+    for (const c of columns) {
+      const d = columnDoc(name, c.name);
+      await client.query(`COMMENT ON COLUMN ${q(ANALYTICS_SCHEMA)}.${q(name)}.${q(c.name)} IS ${literal(d.description ? `${d.label}: ${d.description}` : d.label)}`);
     }
     const insert = `INSERT INTO ${q(ANALYTICS_SCHEMA)}.${q(name)} (${columns.map((c) => q(c.name)).join(', ')})
       SELECT * FROM unnest(${columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ')})`;

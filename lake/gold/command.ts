@@ -32,7 +32,7 @@ export const goldCommand: Command = {
     'twice. The rules (bonus rate, distance limits, wellness days, risk weights) are the gold.* options\n' +
     '(lakehouse config docs); the tables and rules are described in docs/gold.md.',
   options: {
-    root: { type: 'string', arg: 'DIR', help: 'lake root (overrides lake.root / LAKE_ROOT)' },
+    root: { type: 'string', arg: 'ROOT', help: 'lake root: a folder, s3://bucket/prefix or az://container/prefix (overrides lake.root / LAKE_ROOT)' },
     once: { type: 'boolean', help: 'bring gold up to date with silver as it is now, then exit' },
     full: { type: 'boolean', help: 'recompute every gold table from silver instead of applying changes' },
     'metrics-port': { type: 'string', arg: 'PORT', help: 'port for /metrics and /health (overrides metrics.port; 0 = any free port)' },

@@ -11,17 +11,18 @@ import { SilverFixture } from './testing/silver-fixture.js';
 import { allGold, goldEngine, goldRows, pick } from './testing/gold-harness.js';
 import type { Row } from '../index.js';
 
-const employee = (id: number, first: string, last: string, bu: string, salary: string, mode: string, km: string, sport: string | null): Row => ({
+const employee = (id: number, first: string, last: string, bu: string, salary: string, mode: string, km: string, sport: string | null, town = '34970 Lattes'): Row => ({
   employee_id: id, last_name: last, first_name: first, birth_date: '1990-04-12', business_unit: bu, hire_date: '2019-09-01',
-  gross_salary: salary, contract_type: 'CDI', paid_leave_days: 25, address: `${id} rue des Écoles, 34970 Lattes`,
+  gross_salary: salary, contract_type: 'CDI', paid_leave_days: 25, address: `${id} rue des Écoles, ${town}`,
   commute_mode: mode, commute_distance_km: km, declared_sport: sport,
 });
 
 const WALK = 'Marche/running';
 const BIKE = 'Vélo/Trottinette/Autres';
 const EMPLOYEES = [
-  employee(101, 'Juliette', 'Mendes', 'Marketing', '41250.00', WALK, '3.50', 'Runing'), // 5 % = 2062.50
-  employee(102, 'Laurence', 'Morvan', 'Ventes', '38999.99', BIKE, '25.00', 'Randonnée'), // at the limit; 1949.9995 → 1950.00
+  // home-to-office distances (great-circle × 1.3 from the commune's centre to Lattes'): Pérols 5.00 km, Frontignan 23.24 km, Lattes 0
+  employee(101, 'Juliette', 'Mendes', 'Marketing', '41250.00', WALK, '3.50', 'Runing', '34470 Pérols'), // 5 % = 2062.50
+  employee(102, 'Laurence', 'Morvan', 'Ventes', '38999.99', BIKE, '25.00', 'Randonnée', '34110 Frontignan'), // at the limit; 1949.9995 → 1950.00
   employee(103, 'Thomas', 'Martin', 'R&D', '52000.00', WALK, '18.40', 'Escalade'), // over 15 km: refused (2600.00 withheld)
   employee(104, 'Camille', 'Bernard', 'Finance', '30000.00', BIKE, '25.01', null), // over 25 km by 0.01: refused (1500.00)
   employee(105, 'Nicolas', 'Dubois', 'Support', '60000.00', 'Transports en commun', '12.00', null), // not a sporting mode
@@ -92,10 +93,14 @@ const READINGS = [
   reading(99, '2026-01-18T19:58:00Z', 'A', 100, 100, '0.900'),
 ];
 
-const BENEFIT_COLUMNS = ['employee_id', 'year', 'activity_count', 'wellness_days', 'distance_limit_km', 'bonus_status', 'bonus_paid', 'bonus_amount', 'refusal_reason'];
+const BENEFIT_COLUMNS = ['employee_id', 'year', 'activity_count', 'wellness_days', 'bonus_year', 'distance_limit_km', 'bonus_status', 'bonus_paid', 'bonus_amount', 'refusal_reason'];
+/** The row of the bonus year: the bonus decision. */
 const benefit = (employee_id: number, year: number, activity_count: number, wellness_days: number, distance_limit_km: string | null,
   bonus_status: string, bonus_amount: string, refusal_reason: string | null = null): Row =>
-  ({ employee_id, year, activity_count, wellness_days, distance_limit_km, bonus_status, bonus_paid: bonus_status === 'paid', bonus_amount, refusal_reason });
+  ({ employee_id, year, activity_count, wellness_days, bonus_year: true, distance_limit_km, bonus_status, bonus_paid: bonus_status === 'paid', bonus_amount, refusal_reason });
+/** The row of another year: activities and wellness days only, no bonus (it is annual, counted once). */
+const otherYear = (employee_id: number, year: number, activity_count: number, wellness_days: number): Row =>
+  ({ employee_id, year, activity_count, wellness_days, bonus_year: false, distance_limit_km: null, bonus_status: null, bonus_paid: null, bonus_amount: null, refusal_reason: null });
 const OVER_15 = 'declared commute distance 18.4 km is over the 15 km limit for Marche/running';
 const OVER_25 = 'declared commute distance 25.01 km is over the 25 km limit for Vélo/Trottinette/Autres';
 
@@ -135,21 +140,27 @@ test('gold figures equal the ones worked out by hand, after a full computation a
   const newYear = enriched.find((r) => r.activity_id === acts.newYear)!;
   assert.deepEqual(pick([newYear], ['activity_date', 'activity_year', 'activity_month'])[0], { activity_date: '2026-01-01', activity_year: 2026, activity_month: '2026-01' });
 
-  // ---- employee_benefits: every employee for 2025 and 2026 (the years with activities)
-  assert.deepEqual(pick(await goldRows(root, 'employee_benefits'), BENEFIT_COLUMNS), [
-    benefit(101, 2025, 14, 0, '15.00', 'paid', '2062.50'),
+  // ---- employee_benefits: every employee for 2025 and 2026 (the years with activities); the bonus on the 2026 row alone
+  const benefits0 = await goldRows(root, 'employee_benefits');
+  assert.deepEqual(pick(benefits0, BENEFIT_COLUMNS), [
+    otherYear(101, 2025, 14, 0),
     benefit(101, 2026, 0, 0, '15.00', 'paid', '2062.50'),
-    benefit(102, 2025, 15, 5, '25.00', 'paid', '1950.00'),
+    otherYear(102, 2025, 15, 5),
     benefit(102, 2026, 0, 0, '25.00', 'paid', '1950.00'),
-    benefit(103, 2025, 16, 5, '15.00', 'refused', '0.00', OVER_15),
+    otherYear(103, 2025, 16, 5),
     benefit(103, 2026, 0, 0, '15.00', 'refused', '0.00', OVER_15),
-    benefit(104, 2025, 0, 0, '25.00', 'refused', '0.00', OVER_25),
+    otherYear(104, 2025, 0, 0),
     benefit(104, 2026, 0, 0, '25.00', 'refused', '0.00', OVER_25),
-    benefit(105, 2025, 0, 0, null, 'not_eligible', '0.00'),
+    otherYear(105, 2025, 0, 0),
     benefit(105, 2026, 0, 0, null, 'not_eligible', '0.00'),
-    benefit(106, 2025, 14, 0, '15.00', 'paid', '1278.52'),
+    otherYear(106, 2025, 14, 0),
     benefit(106, 2026, 1, 0, '15.00', 'paid', '1278.52'),
   ]);
+  // what a report's plain SUM gives, over both years: each bonus once (it was 2 × 5291.02)
+  const sumCents = (rows: Row[]) => rows.reduce((n, r) => n + (r.bonus_amount === null ? 0n : BigInt(String(r.bonus_amount).replace('.', ''))), 0n);
+  assert.equal(sumCents(benefits0), 529102n);
+  assert.deepEqual(pick(benefits0.filter((r) => r.employee_id === 101), ['year', 'gross_salary', 'home_commune', 'home_distance_km']),
+    [{ year: 2025, gross_salary: null, home_commune: null, home_distance_km: null }, { year: 2026, gross_salary: '41250.00', home_commune: 'Pérols', home_distance_km: '5.00' }]);
 
   // ---- hr_declaration_flags
   assert.deepEqual(pick(await goldRows(root, 'hr_declaration_flags'), ['employee_id', 'commute_distance_km', 'distance_limit_km', 'excess_km', 'bonus_withheld', 'reason', 'address']), [
@@ -157,16 +168,16 @@ test('gold figures equal the ones worked out by hand, after a full computation a
     { employee_id: 104, commute_distance_km: '25.01', distance_limit_km: '25.00', excess_km: '0.01', bonus_withheld: '1500.00', reason: OVER_25, address: '104 rue des Écoles, 34970 Lattes' },
   ]);
 
-  // ---- match_crowd: score = 0.5 × min(fill, 1) + 0.3 × importance + 0.2 × weather, rounded to 3 places
+  // ---- match_crowd: score = 0.5 × fill + 1 × max(fill − 1, 0) + 0.3 × importance × min(fill, 1) + 0.2 × weather, rounded to 3 places
   const crowd = (match: number, start: string, gates: number, people: number, scans: number, weather: string, importance: number, score: number, level: string): Row => ({
     match_id: match, window_start: new Date(start), gates_counted: gates, people_present: BigInt(people), ticket_scans: BigInt(scans),
     fill_rate: people / (match === 1 ? 18000 : 69500), ticket_scan_rate: scans / people, weather_risk: weather, stage_importance: importance, risk_score: score, risk_level: level,
   });
   assert.deepEqual(pick(await goldRows(root, 'match_crowd'), CROWD_COLUMNS), [
-    crowd(1, '2025-12-21T13:00:00Z', 2, 4500, 4400, '0.300', 0.2, 0.245, 'low'), // 0.125 + 0.06 + 0.06
-    crowd(1, '2025-12-21T13:45:00Z', 2, 15000, 14800, '0.500', 0.2, 0.577, 'medium'), // 0.4167 + 0.06 + 0.1
-    crowd(2, '2026-01-18T19:30:00Z', 3, 60000, 58800, '0.050', 1, 0.742, 'medium'), // 0.4317 + 0.3 + 0.01, just under 0.75
-    crowd(2, '2026-01-18T19:45:00Z', 4, 73000, 71200, '0.100', 1, 0.82, 'high'), // fill 1.05 counts as 1: 0.5 + 0.3 + 0.02
+    crowd(1, '2025-12-21T13:00:00Z', 2, 4500, 4400, '0.300', 0.2, 0.2, 'low'), // 0.125 + 0.3 × 0.2 × 0.25 + 0.06 = 0.125 + 0.015 + 0.06
+    crowd(1, '2025-12-21T13:45:00Z', 2, 15000, 14800, '0.500', 0.2, 0.567, 'medium'), // 0.4167 + 0.05 + 0.1
+    crowd(2, '2026-01-18T19:30:00Z', 3, 60000, 58800, '0.050', 1, 0.701, 'medium'), // 0.4317 + 0.2590 + 0.01
+    crowd(2, '2026-01-18T19:45:00Z', 4, 73000, 71200, '0.100', 1, 0.896, 'high'), // fill 1.0504: 0.5252 + 0.0504 over capacity + 0.3 + 0.02
   ]);
   const window2 = (await goldRows(root, 'match_crowd'))[3]!;
   assert.deepEqual(pick([window2], ['stadium_name', 'capacity', 'stage', 'minutes_from_kickoff'])[0], { stadium_name: 'Prince Moulay Abdellah', capacity: 69500, stage: 'final', minutes_from_kickoff: -15 });
@@ -175,7 +186,7 @@ test('gold figures equal the ones worked out by hand, after a full computation a
   const kpiColumns = ['reporting_month', 'reporting_year', 'employees', 'employees_bonus_paid', 'employees_bonus_refused', 'bonus_cost_total',
     'activities_year', 'activities_month', 'employees_with_wellness_days', 'wellness_days_granted', 'matches_with_readings', 'matches_high_risk',
     'highest_risk_match_id', 'highest_risk_match', 'highest_risk_stage', 'highest_risk_score', 'highest_risk_level'];
-  const highest = { matches_with_readings: 2, matches_high_risk: 1, highest_risk_match_id: 2, highest_risk_match: 'Morocco – Senegal', highest_risk_stage: 'final', highest_risk_score: 0.82, highest_risk_level: 'high' };
+  const highest = { matches_with_readings: 2, matches_high_risk: 1, highest_risk_match_id: 2, highest_risk_match: 'Morocco – Senegal', highest_risk_stage: 'final', highest_risk_score: 0.896, highest_risk_level: 'high' };
   assert.deepEqual(pick(await goldRows(root, 'kpis'), kpiColumns), [{
     reporting_month: '2026-01', reporting_year: 2026, employees: 6, employees_bonus_paid: 3, employees_bonus_refused: 2,
     bonus_cost_total: '5291.02', // 2062.50 + 1950.00 + 1278.52
@@ -189,6 +200,8 @@ test('gold figures equal the ones worked out by hand, after a full computation a
   assert.ok(!(await goldRows(root, 'activities_enriched')).some((r) => r.activity_id === acts.newYear));
   const benefits1 = await goldRows(root, 'employee_benefits');
   assert.deepEqual(benefits1.map((r) => `${r.employee_id}/${r.year}`), ['101/2025', '102/2025', '103/2025', '104/2025', '105/2025', '106/2025']);
+  assert.ok(benefits1.every((r) => r.bonus_year === true && r.bonus_status !== null), 'the bonus moved to 2025, now the latest year');
+  assert.equal(sumCents(benefits1), 529102n);
   assert.deepEqual(pick(await goldRows(root, 'kpis'), kpiColumns), [{
     reporting_month: '2025-12', reporting_year: 2025, employees: 6, employees_bonus_paid: 3, employees_bonus_refused: 2, bonus_cost_total: '5291.02',
     activities_year: 59, activities_month: 2, employees_with_wellness_days: 2, wellness_days_granted: 10, ...highest,
@@ -214,13 +227,13 @@ test('gold figures equal the ones worked out by hand, after a full computation a
   const enriched2 = await goldRows(root, 'activities_enriched');
   assert.deepEqual([...new Set(enriched2.filter((r) => r.employee_id === 102).map((r) => r.last_name))], ['Morvan-Leroy']);
   assert.equal(enriched2.length, 59);
-  // semi-final importance 0.8: 0.125 + 0.24 + 0.06 = 0.425 (low); 0.4167 + 0.24 + 0.1 = 0.757 (high)
+  // semi-final importance 0.8: 0.125 + 0.3 × 0.8 × 0.25 + 0.06 = 0.245 (low); 0.4167 + 0.3 × 0.8 × 0.8333 + 0.1 = 0.717 (medium)
   assert.deepEqual((await goldRows(root, 'match_crowd')).filter((r) => r.match_id === 1).map((r) => [r.stage, r.risk_score, r.risk_level]),
-    [['semi_final', 0.425, 'low'], ['semi_final', 0.757, 'high']]);
+    [['semi_final', 0.245, 'low'], ['semi_final', 0.717, 'medium']]);
   assert.deepEqual(pick(await goldRows(root, 'kpis'), kpiColumns), [{
     reporting_month: '2025-12', reporting_year: 2025, employees: 5, employees_bonus_paid: 3, employees_bonus_refused: 1,
     bonus_cost_total: '5478.52', // 2250.00 + 1950.00 + 1278.52
-    activities_year: 59, activities_month: 2, employees_with_wellness_days: 2, wellness_days_granted: 10, ...highest, matches_high_risk: 2,
+    activities_year: 59, activities_month: 2, employees_with_wellness_days: 2, wellness_days_granted: 10, ...highest,
   }]);
   for (const [name, rows] of Object.entries(await allGold(root))) {
     assert.ok(!rows.some((r) => r.employee_id === 105), `the departed employee left ${name}`);

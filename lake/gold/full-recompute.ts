@@ -6,6 +6,8 @@
 import { progress } from '../../common/progress.js';
 import type { Add, DeltaTable, Row } from '../index.js';
 import { ACTIVITIES_ENRICHED, enrichActivity } from './activities-enriched.js';
+import { travelMode } from './bonus.js';
+import { attachHomeDistances } from './commute/home-distance.js';
 import { EMPLOYEE_BENEFITS, employeeBenefits } from './employee-benefits.js';
 import { recordsOf, writeGoldFiles } from './gold-writer.js';
 import { declarationFlag, HR_DECLARATION_FLAGS } from './hr-declaration-flags.js';
@@ -24,6 +26,7 @@ export type SilverSnapshot = Partial<Record<SilverTable, DeltaTable>>;
 export async function loadState(silver: SilverSnapshot, rules: GoldRules, withActivities = true): Promise<SilverState> {
   const state = new SilverState(rules.calendar);
   for await (const r of rowsOf(silver.employees, SILVER_COLUMNS.employees)) state.employees.set(idKey(r.employee_id), toEmployee(r));
+  await attachHomeDistances(state.employees.values(), (e) => travelMode(e, rules), rules.commute);
   for await (const r of rowsOf(silver.stadiums, SILVER_COLUMNS.stadiums)) state.stadiums.set(idKey(r.stadium_id), toStadium(r));
   for await (const r of rowsOf(silver.matches, SILVER_COLUMNS.matches)) state.matches.set(idKey(r.match_id), toMatch(r));
   for await (const r of rowsOf(silver.crowd_readings, SILVER_COLUMNS.crowd_readings)) state.putReading(toReading(r), 1);

@@ -23,6 +23,12 @@ export async function openGoldTable(root: string, model: GoldModel): Promise<Ope
   const missing = model.columns.filter((c) => !fields.has(c.name));
   for (const c of model.columns) {
     const f = fields.get(c.name);
+    if (f && f.nullable === false && c.nullable !== false) {
+      throw new UserError(`gold table ${path} has column ${c.name} as NOT NULL, this release leaves it empty on some rows`, {
+        where: `${root}/${path}`,
+        fix: `gold is derived from silver: remove the folder ${path} and run 'lakehouse gold --full' to rebuild it`,
+      });
+    }
     if (f && typeName(f.type) !== typeName(c.type)) {
       throw new UserError(`gold table ${path} has column ${c.name} as ${typeName(f.type)}, this release computes it as ${typeName(c.type)}`, {
         where: `${root}/${path}`,

@@ -1,6 +1,7 @@
 // hr_declaration_flags: the sporting commute declarations the bonus rule refused, one row per
-// employee, with what HR needs to check them (address, mode, distance, the limit, by how much it
-// is exceeded, and the bonus withheld).
+// employee, with what HR needs to check them: the address and the commune it was located in,
+// the declared and the computed home-to-office distance and how it was computed, the limit, by
+// how much it is exceeded, which check failed, the reason in words, and the bonus withheld.
 
 import type { Row } from '../index.js';
 import { bonusDecision, centsText, km2 } from './bonus.js';
@@ -24,6 +25,10 @@ export const HR_DECLARATION_FLAGS: GoldModel = {
     { name: 'excess_km', type: 'decimal(8,2)' },
     { name: 'bonus_withheld', type: 'decimal(10,2)' },
     { name: 'reason', type: 'string', nullable: false },
+    { name: 'failed_check', type: 'string' },
+    { name: 'home_commune', type: 'string' },
+    { name: 'home_distance_km', type: 'decimal(6,2)' },
+    { name: 'distance_method', type: 'string' },
   ],
 };
 
@@ -43,5 +48,9 @@ export function declarationFlag(e: Employee, rules: GoldRules): Row | null {
     excess_km: km2(bonus.excessKm),
     bonus_withheld: bonus.amountCents === undefined ? null : centsText(bonus.amountCents),
     reason: bonus.reason!,
+    failed_check: bonus.failedCheck,
+    home_commune: bonus.homeCommune,
+    home_distance_km: km2(bonus.homeKm),
+    distance_method: bonus.homeMethod,
   };
 }

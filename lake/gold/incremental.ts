@@ -15,6 +15,8 @@
 
 import type { DeltaTable, Row } from '../index.js';
 import { ACTIVITIES_ENRICHED, enrichActivity } from './activities-enriched.js';
+import { travelMode } from './bonus.js';
+import { attachHomeDistances } from './commute/home-distance.js';
 import { rowsWhereIn } from './duck-files.js';
 import { EMPLOYEE_BENEFITS, employeeBenefits } from './employee-benefits.js';
 import { declarationFlag, HR_DECLARATION_FLAGS } from './hr-declaration-flags.js';
@@ -61,6 +63,9 @@ export async function planIncremental(
     else state.employees.delete(c.key);
     if (!before || !after || JOINED.some((k) => before[k] !== after[k])) rejoin.add(c.key);
   }
+  // the home-to-office distance of the employees as they are now, before any rule reads it
+  const changedEmployees = [...employeeBefore.keys()].map((k) => state.employees.get(k)).filter((e): e is Employee => e !== undefined);
+  await attachHomeDistances(changedEmployees, (e) => travelMode(e, rules), rules.commute);
 
   // activity counts, netted per employee and month: only a real move touches benefits
   const moved = new Map<string, Map<string, number>>();

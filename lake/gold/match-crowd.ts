@@ -1,8 +1,10 @@
 // match_crowd: per match and time window, how full the stadium is and how risky the crowd looks.
 // Gate counters report the people who came through so far, so the people present in a window
-// are the sum over gates of each gate's latest reading up to the window's end (a gate that did
-// not report in this window keeps its last count). Risk combines the fill rate, the stage's
-// importance and the worst weather risk read in the window, with configured weights.
+// are the sum over gates of each gate's latest reading up to the window's end, as long as that
+// reading is recent (gold.gateReadingTtlMinutes): a gate that stopped reporting is not carried
+// over for ever. Risk adds the fill rate (above 1 when overcrowded), the overcrowding itself, the
+// stage's importance in proportion to how full the stadium is, and the worst weather risk read in
+// the window, with configured weights (docs/gold.md works an example through).
 // A match needs its stadium (capacity) to be in gold; readings of unknown matches are not.
 
 import type { Row } from '../index.js';
@@ -29,6 +31,7 @@ export const MATCH_CROWD: GoldModel = {
     { name: 'city', type: 'string' },
     { name: 'capacity', type: 'integer' },
     { name: 'gates_counted', type: 'integer', nullable: false },
+    { name: 'gates_stale', type: 'integer' },
     { name: 'people_present', type: 'long', nullable: false },
     { name: 'ticket_scans', type: 'long', nullable: false },
     { name: 'fill_rate', type: 'double' },
@@ -46,10 +49,16 @@ export function riskLevel(score: number, rules: GoldRules): RiskLevel {
   return score >= rules.riskHighFrom ? 'high' : score >= rules.riskMediumFrom ? 'medium' : 'low';
 }
 
-/** The weighted score, rounded to 3 decimals so the level a user reads matches the score shown. */
+/**
+ * The weighted score, rounded to 3 decimals so the level a user reads matches the score shown:
+ * fill × fill rate + overcrowding × (fill rate − 1 when above 1) + importance × stage importance ×
+ * fill rate up to 1 + weather × weather risk. An empty stadium scores no importance; one over
+ * capacity scores above what a full one does, and more so the further over it is.
+ */
 export function riskScore(fillRate: number | null, importance: number, weather: number | null, rules: GoldRules): number {
   const w = rules.riskWeights;
-  const raw = w.fill * Math.min(fillRate ?? 0, 1) + w.importance * importance + w.weather * (weather ?? 0);
+  const fill = fillRate ?? 0;
+  const raw = w.fill * fill + w.overcrowding * Math.max(fill - 1, 0) + w.importance * importance * Math.min(fill, 1) + w.weather * (weather ?? 0);
   return Math.round(raw * 1000) / 1000;
 }
 
@@ -73,9 +82,13 @@ export function matchCrowd(match: Match, stadium: Stadium | undefined, readings:
       latestByGate.set(r.gate!, r);
       weatherText = maxDecimalText(weatherText, r.weather_risk);
     }
+    // a gate counts while its latest reading is recent enough at the window's end
     let people = 0;
     let scans = 0;
+    let counted = 0;
     for (const r of latestByGate.values()) {
+      if (end - r.read_at!.getTime() > rules.gateReadingTtlMs) continue;
+      counted++;
       people += r.people_counted ?? 0;
       scans += r.ticket_scans ?? 0;
     }
@@ -96,7 +109,8 @@ export function matchCrowd(match: Match, stadium: Stadium | undefined, readings:
       stadium_name: stadium.name,
       city: stadium.city,
       capacity,
-      gates_counted: latestByGate.size,
+      gates_counted: counted,
+      gates_stale: latestByGate.size - counted,
       people_present: BigInt(people),
       ticket_scans: BigInt(scans),
       fill_rate: fillRate,

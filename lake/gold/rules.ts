@@ -5,6 +5,8 @@
 import { UserError } from '../../common/errors.js';
 import type { Config } from '../../common/config.js';
 import { Calendar } from './calendar.js';
+import { CommuteDistances } from './commute/home-distance.js';
+import { GoogleDistanceMatrixRouting, GreatCircleRouting, OsrmRouting, type RoutingEngine } from './commute/routing.js';
 import { decimalOption, type Decimal } from './decimal.js';
 
 export interface GoldRules {
@@ -15,13 +17,20 @@ export interface GoldRules {
   walkRunLimitKm: Decimal;
   bikeModes: ReadonlySet<string>;
   bikeLimitKm: Decimal;
+  officeAddress: string;
+  /** Home-to-office distances (geocoding and routing, cached). */
+  commute: CommuteDistances;
+  commuteToleranceKm: Decimal;
+  commuteTolerancePercent: Decimal;
   wellnessDays: number;
   wellnessMinActivities: number;
   stageImportance: ReadonlyMap<string, number>;
-  riskWeights: { fill: number; importance: number; weather: number };
+  riskWeights: { fill: number; overcrowding: number; importance: number; weather: number };
   riskMediumFrom: number;
   riskHighFrom: number;
   crowdWindowMs: number;
+  /** How long a gate's latest reading counts. */
+  gateReadingTtlMs: number;
 }
 
 export function goldRules(config: Config): GoldRules {
@@ -47,18 +56,41 @@ export function goldRules(config: Config): GoldRules {
     walkRunLimitKm: decimalOption('gold.walkRunLimitKm', g.walkRunLimitKm, { min: 0 }),
     bikeModes: bike,
     bikeLimitKm: decimalOption('gold.bikeLimitKm', g.bikeLimitKm, { min: 0 }),
+    officeAddress: g.officeAddress,
+    commute: new CommuteDistances(
+      { latitude: num('gold.officeLatitude', g.officeLatitude, -90, 90), longitude: num('gold.officeLongitude', g.officeLongitude, -180, 180) },
+      routingEngine(config),
+    ),
+    commuteToleranceKm: decimalOption('gold.commuteToleranceKm', g.commuteToleranceKm, { min: 0 }),
+    commuteTolerancePercent: decimalOption('gold.commuteTolerancePercent', g.commuteTolerancePercent, { min: 0, max: 1000 }),
     wellnessDays: g.wellnessDays,
     wellnessMinActivities: g.wellnessMinActivities,
     stageImportance: parseStageImportance(g.stageImportance),
     riskWeights: {
       fill: num('gold.riskWeightFill', g.riskWeightFill),
+      overcrowding: num('gold.riskWeightOvercrowding', g.riskWeightOvercrowding, 0, 10),
       importance: num('gold.riskWeightImportance', g.riskWeightImportance),
       weather: num('gold.riskWeightWeather', g.riskWeightWeather),
     },
     riskMediumFrom: medium,
     riskHighFrom: high,
     crowdWindowMs: g.crowdWindowMinutes * 60_000,
+    gateReadingTtlMs: g.gateReadingTtlMinutes * 60_000,
   };
+}
+
+function routingEngine(config: Config): RoutingEngine {
+  const g = config.gold;
+  switch (g.commuteRouting) {
+    case 'osrm':
+      if (!g.osrmUrl) throw new UserError('gold.commuteRouting is osrm but gold.osrmUrl is empty', { fix: 'set gold.osrmUrl (GOLD_OSRM_URL) to the OSRM server, e.g. http://127.0.0.1:5000' });
+      return new OsrmRouting(g.osrmUrl, g.osrmProfile);
+    case 'google':
+      return new GoogleDistanceMatrixRouting(g.googleMapsApiKey, g.googleMapsUrl);
+    default:
+      decimalOption('gold.roadFactor', g.roadFactor, { min: 1, max: 5 });
+      return new GreatCircleRouting(Number(g.roadFactor));
+  }
 }
 
 function parseStageImportance(entries: string[]): Map<string, number> {

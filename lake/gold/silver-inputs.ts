@@ -4,6 +4,7 @@
 // docs/gold.md; values are read defensively (a long where an integer was expected still joins).
 
 import type { Row } from '../index.js';
+import type { HomeDistance } from './commute/home-distance.js';
 import { layerPath } from '../layers.js';
 
 export const SILVER_TABLES = ['employees', 'activities', 'stadiums', 'matches', 'crowd_readings'] as const;
@@ -43,6 +44,8 @@ export interface Employee {
   commute_mode: string | null;
   commute_distance_km: string | null;
   declared_sport: string | null;
+  /** The home-to-office distance, attached before the rules run (sporting commute modes only). */
+  home?: HomeDistance;
 }
 
 export interface Activity {

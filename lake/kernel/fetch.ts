@@ -1,11 +1,9 @@
 // The Parquet engine reads local files. With local storage that is the file itself; with an
-// object store the bytes are fetched once into a temporary file.
+// object store, a local copy kept while there is room (storage/local-copies.ts).
 
-import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { UserError } from '../../common/errors.js';
+import { localCopy } from '../storage/local-copies.js';
 import type { Storage } from '../storage/storage.js';
 
 export async function cachedLocal(storage: Storage, path: string): Promise<string> {
@@ -14,11 +12,9 @@ export async function cachedLocal(storage: Storage, path: string): Promise<strin
     if (!(await fs.stat(local).catch(() => undefined))) throw missing(storage, path);
     return local;
   }
-  const bytes = await storage.read(path);
-  if (!bytes) throw missing(storage, path);
-  const file = join(tmpdir(), `lake-fetch-${randomUUID()}.parquet`);
-  await fs.writeFile(file, bytes);
-  return file;
+  const copy = await localCopy(storage, path);
+  if (!copy) throw missing(storage, path);
+  return copy;
 }
 
 function missing(storage: Storage, path: string): UserError {

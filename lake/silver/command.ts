@@ -34,7 +34,7 @@ export const silverCommand: Command = {
     'it resumes exactly there. Every change passes the quality gate first (quality/rules).\n' +
     'Configuration: LAKE_ROOT and silver.* (lakehouse config docs).',
   options: {
-    root: { type: 'string', arg: 'DIR', help: 'lake root (overrides lake.root / LAKE_ROOT)' },
+    root: { type: 'string', arg: 'ROOT', help: 'lake root: a folder, s3://bucket/prefix or az://container/prefix (overrides lake.root / LAKE_ROOT)' },
     once: { type: 'boolean', help: 'apply what bronze holds now, then exit' },
     'metrics-port': { type: 'string', arg: 'PORT', help: 'port for /metrics and /health (overrides metrics.port; 0 = any free port)' },
   },

@@ -126,7 +126,7 @@ export class SilverWriter {
 
   /** One pass over every bronze table: applies what bronze holds that silver does not. */
   async cycle(): Promise<TableReport[]> {
-    const names = tablesInLayer(this.opts.lakeRoot, 'bronze').filter((t) => !this.opts.tables.length || this.opts.tables.includes(t));
+    const names = (await tablesInLayer(this.opts.lakeRoot, 'bronze')).filter((t) => !this.opts.tables.length || this.opts.tables.includes(t));
     const reports: TableReport[] = [];
     for (const name of this.gate.order(names)) {
       if (this.stopping) break;

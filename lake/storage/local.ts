@@ -5,21 +5,48 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import type { FileInfo, Storage } from './storage.js';
+import { RequestCounts, type FileInfo, type Storage } from './storage.js';
 
 export class LocalStorage implements Storage {
-  constructor(readonly location: string) {}
+  constructor(
+    readonly location: string,
+    readonly requests = new RequestCounts(),
+  ) {}
 
   private abs(path: string): string {
     return join(this.location, ...path.split('/'));
   }
 
   async read(path: string): Promise<Uint8Array | undefined> {
+    this.requests.add('read');
     try {
       return await fs.readFile(this.abs(path));
     } catch (e) {
       if (isMissing(e)) return undefined;
       throw e;
+    }
+  }
+
+  async readRange(path: string, start: number, length: number): Promise<Uint8Array | undefined> {
+    this.requests.add('read');
+    let handle;
+    try {
+      handle = await fs.open(this.abs(path), 'r');
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw e;
+    }
+    try {
+      const buf = Buffer.alloc(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await handle.read(buf, got, length - got, start + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return buf.subarray(0, got);
+    } finally {
+      await handle.close();
     }
   }
 
@@ -38,6 +65,7 @@ export class LocalStorage implements Storage {
   }
 
   async putIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
+    this.requests.add('write');
     const tmp = await this.writeTemp(path, data);
     try {
       await fs.link(tmp, this.abs(path));
@@ -51,6 +79,7 @@ export class LocalStorage implements Storage {
   }
 
   async put(path: string, data: Uint8Array): Promise<void> {
+    this.requests.add('write');
     const tmp = await this.writeTemp(path, data);
     try {
       await fs.rename(tmp, this.abs(path));
@@ -61,6 +90,7 @@ export class LocalStorage implements Storage {
   }
 
   async putLocalFile(path: string, localFile: string): Promise<void> {
+    this.requests.add('write');
     const final = this.abs(path);
     await fs.mkdir(dirname(final), { recursive: true });
     try {
@@ -80,6 +110,7 @@ export class LocalStorage implements Storage {
   }
 
   async list(dir: string, opts: { recursive?: boolean } = {}): Promise<FileInfo[]> {
+    this.requests.add('list');
     const base = this.abs(dir);
     const out: FileInfo[] = [];
     const walk = async (abs: string): Promise<void> => {
@@ -106,7 +137,19 @@ export class LocalStorage implements Storage {
     return out;
   }
 
+  async listFolders(dir: string): Promise<string[]> {
+    this.requests.add('list');
+    try {
+      const entries = await fs.readdir(this.abs(dir), { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch (e) {
+      if (isMissing(e) || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+      throw e;
+    }
+  }
+
   async stat(path: string): Promise<FileInfo | undefined> {
+    this.requests.add('stat');
     try {
       const st = await fs.stat(this.abs(path));
       return { path, size: st.size, modified: Math.floor(st.mtimeMs) };
@@ -117,6 +160,7 @@ export class LocalStorage implements Storage {
   }
 
   async delete(path: string): Promise<void> {
+    this.requests.add('delete');
     await fs.rm(this.abs(path), { force: true });
   }
 

@@ -2,11 +2,11 @@
 // (deltalake_oracle.py) once per batch of requests and puts our own rows in the same canonical
 // form, so a test reads as "ours equals theirs".
 
-import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataType, StructType } from '../kernel/schema.js';
 import type { Row } from '../kernel/values.js';
+import { runPythonJson } from './python.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'deltalake_oracle.py');
 
@@ -30,6 +30,12 @@ export interface ReadRequest {
   /** Only these columns of the rows (big tables). */
   columns?: string[];
   history?: boolean;
+  /**
+   * deltalake's storage_options for an object-store path (endpoint, credentials, AWS_ALLOW_HTTP):
+   * with them the reader gets no AWS_ or AZURE_ variables from the environment, so they alone
+   * point it at the store.
+   */
+  storageOptions?: Record<string, string>;
 }
 
 export type WriteStep =
@@ -40,9 +46,10 @@ export type WriteStep =
   | { op: 'merge'; predicate: string; schema: Array<[string, string]>; rows: Row[] };
 
 function run(requests: unknown[]): unknown[] {
-  const res = spawnSync('python3', [SCRIPT], { input: JSON.stringify(requests), encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
-  if (res.status !== 0) throw new Error(`deltalake oracle failed (${res.status}): ${res.stderr}`);
-  return JSON.parse(res.stdout) as unknown[];
+  const explicit = requests.some((r) => (r as ReadRequest).storageOptions);
+  // with storage options, they alone point deltalake at the store
+  const env = explicit ? Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS|AZURE)_/.test(k))) : undefined;
+  return runPythonJson<unknown[]>(SCRIPT, [], JSON.stringify(requests), env);
 }
 
 /** What deltalake reads from each table. */

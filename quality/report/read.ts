@@ -53,7 +53,7 @@ export async function readReportData(lakeRoot: string, latestPerTable: number, d
     }
   }
   const quarantine = new Map<string, { total: number; latest: QuarantineRow[] }>();
-  for (const table of tablesInLayer(lakeRoot, 'quarantine')) {
+  for (const table of await tablesInLayer(lakeRoot, 'quarantine')) {
     const t = await DeltaTable.openIfExists(lakeRoot, quarantinePath(table));
     if (!t) continue;
     const rows: QuarantineRow[] = [];

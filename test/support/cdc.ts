@@ -65,7 +65,7 @@ export async function startCapture(env: Record<string, string>): Promise<Running
 export async function spawnCapture(env: Record<string, string>, logTo?: string[]): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'lakehouse.js'), 'cdc'], {
     // Readiness is read from the "streaming changes" info line, so the child logs at info even
-    // when the test runner quiets its own output (scripts/test.js sets LOG_LEVEL=warn).
+    // when the test runner quiets its own output (scripts/test.ts sets LOG_LEVEL=warn).
     env: { ...process.env, ...env, LAKEHOUSE_CONFIG: '', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

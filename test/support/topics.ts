@@ -55,5 +55,10 @@ export async function readTopics(brokers: string, topics: string[], timeoutMs = 
     });
   });
   await consumer.disconnect();
+  // A reader's group is of no use afterwards; left, they pile up in the broker.
+  const cleanup = kafka.admin();
+  await cleanup.connect();
+  await cleanup.deleteGroups([groupId]).catch(() => undefined);
+  await cleanup.disconnect();
   return out;
 }
