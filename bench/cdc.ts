@@ -18,7 +18,7 @@ import { Capture } from '../cdc/capture.js';
 import { topicFor, transactionTopic } from '../contracts/change-event.js';
 import { defaultStack, stackEnv, stackUp } from '../stack/stack.js';
 import { freshDatabase, uniqueName } from '../test/support/stack.js';
-import { DEBEZIUM_VERSION, ensureDebeziumServer, startDebeziumServer } from './support/debezium-server.js';
+import { DEBEZIUM_VERSION, ensureDebeziumServer, postgresToKafkaProperties, startDebeziumServer } from './support/debezium-server.js';
 import { TopicWatch } from './support/topic-watch.js';
 
 const TABLE = `(id bigint primary key, account int not null, kind text not null, amount numeric(12,2), rate double precision,
@@ -153,38 +153,25 @@ export async function run(argv: string[]): Promise<void> {
       const dbzWatch = new TopicWatch(kafka, dbzTopics);
       await dbzWatch.start();
       const work = mkdtempSync(join(tmpdir(), 'dbz-'));
-      const u = new URL(url);
       const started = Date.now();
-      const dbz = startDebeziumServer(dbzDist, work, {
-        'debezium.sink.type': 'kafka',
-        'debezium.sink.kafka.producer.bootstrap.servers': base.KAFKA_BROKERS,
-        'debezium.sink.kafka.producer.key.serializer': 'org.apache.kafka.common.serialization.StringSerializer',
-        'debezium.sink.kafka.producer.value.serializer': 'org.apache.kafka.common.serialization.StringSerializer',
-        'debezium.source.connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-        'debezium.source.offset.storage.file.filename': join(work, 'data', 'offsets.dat'),
-        'debezium.source.offset.flush.interval.ms': '0',
-        'debezium.source.database.hostname': u.hostname,
-        'debezium.source.database.port': u.port,
-        'debezium.source.database.user': decodeURIComponent(u.username),
-        'debezium.source.database.password': decodeURIComponent(u.password),
-        'debezium.source.database.dbname': u.pathname.slice(1),
-        'debezium.source.topic.prefix': prefix,
-        'debezium.source.plugin.name': 'pgoutput',
-        'debezium.source.slot.name': dbzSlot,
-        'debezium.source.publication.name': env.CDC_PUBLICATION,
-        'debezium.source.publication.autocreate.mode': 'disabled',
-        'debezium.source.snapshot.mode': 'no_data',
-        'debezium.source.table.include.list': 'public.mixed',
-        'debezium.source.decimal.handling.mode': config.cdc.decimalHandling,
-        'debezium.source.tombstones.on.delete': String(config.cdc.tombstones),
-        'debezium.source.provide.transaction.metadata': String(config.cdc.transactionTopic),
-        'debezium.format.value': 'json',
-        'debezium.format.key': 'json',
-        'debezium.format.value.schemas.enable': String(config.cdc.schemasEnable),
-        'debezium.format.key.schemas.enable': String(config.cdc.schemasEnable),
-        'quarkus.http.port': '0',
-        'quarkus.log.console.json.enabled': 'false',
-      });
+      const dbz = startDebeziumServer(
+        dbzDist,
+        work,
+        postgresToKafkaProperties({
+          databaseUrl: url,
+          brokers: base.KAFKA_BROKERS,
+          workdir: work,
+          topicPrefix: prefix,
+          slot: dbzSlot,
+          publication: env.CDC_PUBLICATION,
+          snapshotMode: 'no_data',
+          tables: ['public.mixed'],
+          decimalHandling: config.cdc.decimalHandling,
+          tombstones: config.cdc.tombstones,
+          transactionMetadata: config.cdc.transactionTopic,
+          schemasEnable: config.cdc.schemasEnable,
+        }),
+      );
       const died = dbz.exited.then(({ code, signal }) => `Debezium Server exited (${signal ?? `code ${code}`}) before the backlog was on the broker`);
       let atFirst: ReturnType<typeof dbz.usage>;
       try {

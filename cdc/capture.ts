@@ -7,11 +7,11 @@ import pg from 'pg';
 import type { Config } from '../common/config.js';
 import { UserError } from '../common/errors.js';
 import { logger } from '../common/log.js';
-import { heartbeatTopic, SCHEMA_HEADER, schemaTopic, topicFor, transactionTopic } from '../contracts/change-event.js';
+import { heartbeatTopic, NEW_KEY_HEADER, OLD_KEY_HEADER, SCHEMA_HEADER, schemaTopic, topicFor, transactionTopic } from '../contracts/change-event.js';
 import * as metrics from '../monitoring/metrics.js';
 import { BrokerWriter } from './broker-writer.js';
 import { SESSION_OPTIONS, tableInfo, textClient, type TableInfo } from './catalog.js';
-import { buildShape, keyJson, nowMicros, rowJson, schemaRecordJson, valueJson, type EnvelopeOptions, type TableShape, type TextRow } from './envelope.js';
+import { buildShape, keyHeaderJson, keyJson, nowMicros, rowJson, schemaRecordJson, transactionRecordJson, valueJson, type EnvelopeOptions, type TableShape, type TextRow } from './envelope.js';
 import { formatLsn, parseLsn, positionOf, type Lsn } from './lsn.js';
 import { ReplicationStream, type PgoutputMessage } from './replication-stream.js';
 import { checkServer, checkTables, createSlot, ensurePublication, slotInfo, StateStore, type CaptureState } from './setup.js';
@@ -23,7 +23,11 @@ const log = logger('cdc');
 
 interface OpenTx {
   xid: number;
+  /** "<xid>:<LSN of the transaction's first change>", as Debezium names a transaction. */
+  id: string;
   commitLsn: Lsn;
+  origin: string | null;
+  originLsn: string | null;
   commitTimeUs: bigint;
   seq: number;
   perTable: Map<string, number>;
@@ -213,7 +217,11 @@ export class Capture {
       case 'begin':
         this.tx = {
           xid: msg.xid,
+          // The Begin message is sent at the transaction's first LSN.
+          id: `${msg.xid}:${lsn}`,
           commitLsn: parseLsn(msg.commitLsn!),
+          origin: null,
+          originLsn: null,
           // The parser already converts PostgreSQL's epoch (2000-01-01) to Unix microseconds.
           commitTimeUs: BigInt(msg.commitTime as bigint),
           seq: 0,
@@ -224,6 +232,13 @@ export class Capture {
         return;
       case 'relation':
         await this.onRelation(msg);
+        return;
+      case 'origin':
+        // Sent after Begin for a transaction that logical replication applied here.
+        if (this.tx) {
+          this.tx.origin = msg.originName;
+          this.tx.originLsn = msg.originLsn ? parseLsn(msg.originLsn).toString() : null;
+        }
         return;
       case 'insert': {
         const shape = this.shapes.get(msg.relation.relationOid)!;
@@ -236,10 +251,8 @@ export class Capture {
         const oldRow = msg.old ? valuesOf(shape, msg.old) : msg.key ? valuesOf(shape, msg.key, true) : null;
         if (oldRow && shape.keyIndex.length > 0 && shape.keyIndex.some((i) => oldRow[i] !== after[i])) {
           // A primary-key change: Debezium sends a delete of the old key, its tombstone, then a create.
-          const oldKey = keyJson(shape, oldRow, this.opts);
-          const newKey = keyJson(shape, after, this.opts);
-          this.emit(shape, 'd', oldRow, null, lsn, { '__debezium.newkey': newKey ?? '' });
-          this.emit(shape, 'c', null, after, lsn, { '__debezium.oldkey': oldKey ?? '' });
+          this.emit(shape, 'd', oldRow, null, lsn, { [NEW_KEY_HEADER]: keyHeaderJson(shape, after)! });
+          this.emit(shape, 'c', null, after, lsn, { [OLD_KEY_HEADER]: keyHeaderJson(shape, oldRow)! });
           return;
         }
         this.emit(shape, 'u', msg.old ? oldRow : null, after, lsn);
@@ -261,7 +274,8 @@ export class Capture {
         const tx = this.tx;
         this.tx = null;
         if (!tx) return;
-        this.lastCommitLsn = tx.commitLsn.toString();
+        // Debezium's source.sequence starts with where the last commit ended.
+        this.lastCommitLsn = parseLsn(msg.commitEndLsn!).toString();
         if (tx.begun && this.config.cdc.transactionTopic) this.emitTxEnd(tx);
         for (const [k, n] of this.opCounts) {
           const [table, op] = k.split('\u0000') as [string, string];
@@ -287,7 +301,9 @@ export class Capture {
       if (cat && cat.typeOid === rc.typeOid) return cat;
       return { name: rc.name, typeOid: rc.typeOid, typmod: rc.typeMod, typeName: rc.typeName ?? String(rc.typeOid), notNull: false };
     });
-    const shape = buildShape(msg.schema, msg.name, columns, msg.keyColumns, this.opts);
+    // The key is the primary key, as Debezium's: under REPLICA IDENTITY FULL the Relation message
+    // flags every column as part of the identity, which is not a key.
+    const shape = buildShape(msg.schema, msg.name, columns, info?.primaryKey ?? [], this.opts);
     this.warnUnknown(shape);
     this.shapes.set(msg.relationOid, shape);
     await this.writer.ensureTopic(topicFor(this.opts.prefix, msg.schema, msg.name));
@@ -336,15 +352,19 @@ export class Capture {
       op,
       before ? rowJson(shape, before) : null,
       after ? rowJson(shape, after) : null,
-      { tsUs: tx.commitTimeUs, snapshot: 'false', lastCommitLsn: this.lastCommitLsn, lsn: lsn.toString(), txId: tx.xid },
-      { id: `${tx.xid}:${tx.commitLsn}`, totalOrder: seq, collectionOrder },
+      { tsUs: tx.commitTimeUs, snapshot: 'false', lastCommitLsn: this.lastCommitLsn, lsn: lsn.toString(), txId: tx.xid, origin: tx.origin, originLsn: tx.originLsn },
+      { id: tx.id, totalOrder: seq, collectionOrder },
       this.opts,
       nowMicros(),
     );
     const topic = topicFor(this.opts.prefix, shape.schema, shape.table);
     const position = positionOf(tx.commitLsn, seq);
     this.writer.enqueue({ topic, key, value, position, headers: { [SCHEMA_HEADER]: shape.schemaId, ...headers } });
-    if (op === 'd' && this.config.cdc.tombstones && key !== null) this.writer.enqueue({ topic, key, value: null, position: position + 't' });
+    // Debezium sends the tombstone even for a table without a key, and with the delete's new-key header.
+    if (op === 'd' && this.config.cdc.tombstones) {
+      const newKey = headers?.[NEW_KEY_HEADER];
+      this.writer.enqueue({ topic, key, value: null, position: position + 't', ...(newKey ? { headers: { [NEW_KEY_HEADER]: newKey } } : {}) });
+    }
     const k = `${name}\u0000${op}`;
     this.opCounts.set(k, (this.opCounts.get(k) ?? 0) + 1);
     // Checked per event: one transaction can be millions of rows, all decoded before its commit.
@@ -352,16 +372,13 @@ export class Capture {
   }
 
   private emitTxBegin(tx: OpenTx): void {
-    const id = `${tx.xid}:${tx.commitLsn}`;
-    const value = `{"status":"BEGIN","id":${JSON.stringify(id)},"event_count":null,"data_collections":null,"ts_ms":${tx.commitTimeUs / 1000n}}`;
-    this.writer.enqueue({ topic: transactionTopic(this.opts.prefix), key: `{"id":${JSON.stringify(id)}}`, value, position: positionOf(tx.commitLsn, 0) });
+    const { key, value } = transactionRecordJson('BEGIN', tx.id, tx.commitTimeUs / 1000n, null, this.opts);
+    this.writer.enqueue({ topic: transactionTopic(this.opts.prefix), key, value, position: positionOf(tx.commitLsn, 0) });
   }
 
   private emitTxEnd(tx: OpenTx): void {
-    const id = `${tx.xid}:${tx.commitLsn}`;
-    const collections = [...tx.perTable].map(([name, n]) => `{"data_collection":${JSON.stringify(name)},"event_count":${n}}`).join(',');
-    const value = `{"status":"END","id":${JSON.stringify(id)},"event_count":${tx.seq},"data_collections":[${collections}],"ts_ms":${tx.commitTimeUs / 1000n}}`;
-    this.writer.enqueue({ topic: transactionTopic(this.opts.prefix), key: `{"id":${JSON.stringify(id)}}`, value, position: positionOf(tx.commitLsn, tx.seq + 1) });
+    const { key, value } = transactionRecordJson('END', tx.id, tx.commitTimeUs / 1000n, tx.perTable, this.opts);
+    this.writer.enqueue({ topic: transactionTopic(this.opts.prefix), key, value, position: positionOf(tx.commitLsn, tx.seq + 1) });
   }
 
   private backpressureTimer: NodeJS.Timeout | undefined;

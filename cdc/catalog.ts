@@ -32,7 +32,8 @@ export interface TableInfo {
 }
 
 const COLUMNS_SQL = `
-select a.attname as name, a.atttypid::int as type_oid, a.atttypmod as typmod, a.attnotnull as not_null,
+select a.attname as name, a.atttypid::int as type_oid, a.atttypmod as typmod, a.attnotnull as not_null, a.attndims as dims,
+       pg_get_expr(d.adbin, d.adrelid) as default_expr,
        t.typname as type_name, t.typtype as typtype, t.typelem::int as elem_oid,
        t.typbasetype::int as base_oid, t.typtypmod as base_typmod, et.typtype as elem_typtype,
        (select array_agg(e.enumlabel::text order by e.enumsortorder) from pg_enum e
@@ -40,6 +41,7 @@ select a.attname as name, a.atttypid::int as type_oid, a.atttypmod as typmod, a.
   from pg_attribute a
   join pg_type t on t.oid = a.atttypid
   left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'
+  left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
  where a.attrelid = $1 and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
  order by a.attnum`;
 
@@ -90,8 +92,27 @@ function toColumnInfo(r: Record<string, string | null>): ColumnInfo {
     col.typmod = Number(r.base_typmod);
   }
   if (r.elem_typtype && Number(r.elem_oid) !== 0) col.elemOid = Number(r.elem_oid);
+  if (Number(r.dims) > 1) col.dimensions = Number(r.dims);
+  const dflt = constantDefault(r.default_expr ?? null);
+  if (dflt !== undefined) col.defaultText = dflt;
   if (r.labels) col.enumLabels = parseTextArray(r.labels);
   return col;
+}
+
+/**
+ * A column default that is a constant, in PostgreSQL's text form (null for DEFAULT NULL), or
+ * undefined when it is computed (now(), nextval(...), an expression): Debezium's schemas declare
+ * constant defaults only. `pg_get_expr` prints constants as `'text'::type`, `42`, `(-1)`, `true`.
+ */
+export function constantDefault(expr: string | null): string | null | undefined {
+  if (expr === null) return undefined;
+  let m = /^'((?:[^']|'')*)'::[\w\s."[\]()]+$/.exec(expr);
+  if (m) return m[1]!.replace(/''/g, "'");
+  m = /^\(?(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\)?(?:::[\w\s]+)?$/i.exec(expr);
+  if (m) return m[1]!;
+  if (expr === 'true' || expr === 'false') return expr === 'true' ? 't' : 'f';
+  if (/^NULL(::.*)?$/.test(expr)) return null;
+  return undefined;
 }
 
 function parseTextArray(text: string): string[] {

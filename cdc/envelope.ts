@@ -25,6 +25,7 @@ export interface TableShape {
   keyIndex: number[];
   /** Names of columns whose type is not mapped (passed as text). */
   unknownColumns: string[];
+  /** The key's Connect schema as JSON; "null" for a table without a primary key (null keys). */
   keySchemaJson: string;
   envelopeSchemaJson: string;
   /** Content hash of both schemas: the key of the table's record on the schema topic. */
@@ -36,23 +37,21 @@ export function buildShape(schema: string, table: string, columns: ColumnInfo[],
   const keyIndex = keyColumns.map((k) => columns.findIndex((c) => c.name === k)).filter((i) => i >= 0);
   const base = `${opts.prefix}.${schema}.${table}`;
   const valueStruct = (field: string): ConnectSchema => ({ type: 'struct', fields: codecs.map((c) => c.schema), optional: true, name: `${base}.Value`, field });
-  const keySchema: ConnectSchema = {
-    type: 'struct',
-    fields: keyIndex.map((i) => ({ ...codecs[i]!.schema, optional: false })),
-    optional: false,
-    name: `${base}.Key`,
-  };
+  // Debezium keys a table by its primary key and gives a table without one null keys.
+  const keySchema: ConnectSchema | null = keyIndex.length
+    ? { type: 'struct', fields: keyIndex.map((i) => ({ ...codecs[i]!.schema, optional: false })), optional: false, name: `${base}.Key` }
+    : null;
   const envelope: ConnectSchema = {
     type: 'struct',
     fields: [
       valueStruct('before'),
       valueStruct('after'),
       SOURCE_SCHEMA,
+      TRANSACTION_SCHEMA,
       { type: 'string', optional: false, field: 'op' },
       { type: 'int64', optional: true, field: 'ts_ms' },
       { type: 'int64', optional: true, field: 'ts_us' },
       { type: 'int64', optional: true, field: 'ts_ns' },
-      TRANSACTION_SCHEMA,
     ],
     optional: false,
     name: `${base}.Envelope`,
@@ -88,9 +87,12 @@ const SOURCE_SCHEMA: ConnectSchema = {
     { type: 'int64', optional: true, field: 'txId' },
     { type: 'int64', optional: true, field: 'lsn' },
     { type: 'int64', optional: true, field: 'xmin' },
+    { type: 'string', optional: true, field: 'origin' },
+    { type: 'int64', optional: true, field: 'origin_lsn' },
   ],
   optional: false,
   name: 'io.debezium.connector.postgresql.Source',
+  version: 1,
   field: 'source',
 };
 
@@ -119,27 +121,43 @@ export function rowJson(shape: TableShape, values: TextRow): string {
   return out + '}';
 }
 
-/** Key JSON, or null for a table without a key (its messages then have no key). */
-export function keyJson(shape: TableShape, values: TextRow, opts: EnvelopeOptions): string | null {
-  if (shape.keyIndex.length === 0) return null;
+function keyPayload(shape: TableShape, values: TextRow): string {
   let payload = '{';
   for (let j = 0; j < shape.keyIndex.length; j++) {
     const i = shape.keyIndex[j]!;
     if (j > 0) payload += ',';
     payload += JSON.stringify(shape.columns[i]!.name) + ':' + shape.codecs[i]!.encode(values[i]);
   }
-  payload += '}';
+  return payload + '}';
+}
+
+/** Key JSON, or null for a table without a key (its messages then have no key). */
+export function keyJson(shape: TableShape, values: TextRow, opts: EnvelopeOptions): string | null {
+  if (shape.keyIndex.length === 0) return null;
+  const payload = keyPayload(shape, values);
   return opts.schemasEnable ? `{"schema":${shape.keySchemaJson},"payload":${payload}}` : payload;
+}
+
+/**
+ * A key as the value of a `__debezium.newkey`/`oldkey` header: always `{schema, payload}`, as
+ * Debezium's header converter writes it whether or not keys and values carry schemas.
+ */
+export function keyHeaderJson(shape: TableShape, values: TextRow): string | null {
+  if (shape.keyIndex.length === 0) return null;
+  return `{"schema":${shape.keySchemaJson},"payload":${keyPayload(shape, values)}}`;
 }
 
 export interface SourceFields {
   /** Commit time in microseconds since the epoch (snapshot: read time). */
   tsUs: bigint;
   snapshot: SnapshotMarker;
-  /** Numeric LSN strings. */
+  /** Numeric LSN strings: where the previous transaction's commit ended, and this change. */
   lastCommitLsn: string | null;
   lsn: string | null;
   txId: number | null;
+  /** The transaction's replication origin and its LSN there, when it has one. */
+  origin?: string | null;
+  originLsn?: string | null;
 }
 
 export interface TransactionFields {
@@ -163,12 +181,71 @@ export function valueJson(
   const source =
     `{"version":"${CONNECTOR_VERSION}","connector":"postgresql","name":${JSON.stringify(opts.prefix)},"ts_ms":${tsMs},` +
     `"snapshot":"${src.snapshot}","db":${JSON.stringify(opts.database)},"sequence":${sequence},"ts_us":${src.tsUs},"ts_ns":${src.tsUs * 1000n},` +
-    `"schema":${JSON.stringify(shape.schema)},"table":${JSON.stringify(shape.table)},"txId":${src.txId ?? 'null'},"lsn":${src.lsn ?? 'null'},"xmin":null}`;
+    `"schema":${JSON.stringify(shape.schema)},"table":${JSON.stringify(shape.table)},"txId":${src.txId ?? 'null'},"lsn":${src.lsn ?? 'null'},"xmin":null,` +
+    `"origin":${src.origin ? JSON.stringify(src.origin) : 'null'},"origin_lsn":${src.originLsn ?? 'null'}}`;
   const transaction = tx ? `{"id":${JSON.stringify(tx.id)},"total_order":${tx.totalOrder},"data_collection_order":${tx.collectionOrder}}` : 'null';
   const payload =
-    `{"before":${before ?? 'null'},"after":${after ?? 'null'},"source":${source},"op":"${op}",` +
-    `"ts_ms":${nowUs / 1000n},"ts_us":${nowUs},"ts_ns":${nowUs * 1000n},"transaction":${transaction}}`;
+    `{"before":${before ?? 'null'},"after":${after ?? 'null'},"source":${source},"transaction":${transaction},"op":"${op}",` +
+    `"ts_ms":${nowUs / 1000n},"ts_us":${nowUs},"ts_ns":${nowUs * 1000n}}`;
   return opts.schemasEnable ? `{"schema":${shape.envelopeSchemaJson},"payload":${payload}}` : payload;
+}
+
+// The transaction topic's Connect schemas, Debezium's (io.debezium.connector.common.*).
+const TX_KEY_SCHEMA_JSON = JSON.stringify({
+  type: 'struct',
+  fields: [{ type: 'string', optional: false, field: 'id' }],
+  optional: false,
+  name: 'io.debezium.connector.common.TransactionMetadataKey',
+  version: 1,
+} satisfies ConnectSchema);
+const TX_VALUE_SCHEMA_JSON = JSON.stringify({
+  type: 'struct',
+  fields: [
+    { type: 'string', optional: false, field: 'status' },
+    { type: 'string', optional: false, field: 'id' },
+    { type: 'int64', optional: true, field: 'event_count' },
+    {
+      type: 'array',
+      items: {
+        type: 'struct',
+        fields: [
+          { type: 'string', optional: false, field: 'data_collection' },
+          { type: 'int64', optional: false, field: 'event_count' },
+        ],
+        optional: true,
+        name: 'event.collection',
+        version: 1,
+      },
+      optional: true,
+      field: 'data_collections',
+    },
+    { type: 'int64', optional: false, field: 'ts_ms' },
+  ],
+  optional: false,
+  name: 'io.debezium.connector.common.TransactionMetadataValue',
+  version: 1,
+} satisfies ConnectSchema);
+
+/** Key and value of a BEGIN or END record on the transaction topic. */
+export function transactionRecordJson(
+  status: 'BEGIN' | 'END',
+  id: string,
+  commitTimeMs: bigint,
+  collections: Map<string, number> | null,
+  opts: EnvelopeOptions,
+): { key: string; value: string } {
+  const idJson = JSON.stringify(id);
+  let value: string;
+  if (collections === null) {
+    value = `{"status":"${status}","id":${idJson},"event_count":null,"data_collections":null,"ts_ms":${commitTimeMs}}`;
+  } else {
+    let total = 0;
+    const list = [...collections].map(([name, n]) => ((total += n), `{"data_collection":${JSON.stringify(name)},"event_count":${n}}`)).join(',');
+    value = `{"status":"${status}","id":${idJson},"event_count":${total},"data_collections":[${list}],"ts_ms":${commitTimeMs}}`;
+  }
+  const key = `{"id":${idJson}}`;
+  if (!opts.schemasEnable) return { key, value };
+  return { key: `{"schema":${TX_KEY_SCHEMA_JSON},"payload":${key}}`, value: `{"schema":${TX_VALUE_SCHEMA_JSON},"payload":${value}}` };
 }
 
 /** The schema topic record announcing a shape. */

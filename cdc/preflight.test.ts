@@ -1,4 +1,5 @@
-// Each bad configuration gets its own message that names the fix, and changes nothing.
+// Each bad configuration gets its own message that names the fix, and changes nothing; a table
+// without a primary key is not a bad configuration (Debezium captures it with null keys).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,7 +10,7 @@ import { loadConfig } from '../common/config.js';
 import { UserError } from '../common/errors.js';
 import { postgresDown, postgresUp, postgresUrl } from '../stack/postgres.js';
 import { Capture } from './capture.js';
-import { cdcTestEnv, sql } from '../test/support/cdc.js';
+import { cdcTestEnv, changesOf, dropSlot, eventually, sql, startCapture } from '../test/support/cdc.js';
 
 async function captureError(env: Record<string, string>): Promise<UserError> {
   const capture = new Capture(loadConfig({ env }));
@@ -52,14 +53,22 @@ test('a user without REPLICATION is told which user and how to grant it', async 
   assert.match(e.fix!, /ALTER ROLE .* WITH REPLICATION/);
 });
 
-test('a published table without a primary key is named, and no slot is created', async () => {
+test('a table without a primary key never stops the capture: its rows come with null keys beside the other tables', async (t) => {
   const env = await cdcTestEnv();
-  await sql(env.DATABASE_URL, `create table nokey (a int, b text); create table haskey (id int primary key)`);
-  const e = await captureError(env);
-  assert.match(e.message, /without a primary key: public\.nokey/);
-  assert.match(e.fix!, /ADD PRIMARY KEY/);
-  const slots = await sql(env.DATABASE_URL, 'select 1 from pg_replication_slots where slot_name = $1', [env.CDC_SLOT]);
-  assert.equal(slots.rowCount, 0);
+  await sql(env.DATABASE_URL, `create table nokey (a int, b text); create table haskey (id int primary key); insert into nokey values (0, 'zero')`);
+  const running = await startCapture(env);
+  t.after(async () => {
+    await running.stop();
+    await dropSlot(env);
+  });
+  await sql(env.DATABASE_URL, `insert into nokey values (1, 'one'); insert into haskey values (1)`);
+  const nokey = await eventually('both rows of nokey', async () => {
+    const c = await changesOf(env, 'nokey');
+    return c.length >= 2 ? c : undefined;
+  });
+  assert.deepEqual(nokey.map((c) => [c.value!.op, c.message.key, c.value!.after]), [['r', null, { a: 0, b: 'zero' }], ['c', null, { a: 1, b: 'one' }]]);
+  const haskey = await eventually('the row of haskey', async () => (await changesOf(env, 'haskey'))[0]);
+  assert.deepEqual(haskey.key, { id: 1 });
 });
 
 test('an unreachable broker or database is reported with the setting to fix', async () => {

@@ -1,5 +1,5 @@
 // Everything the capture checks and creates before it streams: wal_level, the REPLICATION
-// attribute, the publication, primary keys, the replication slot, and the small state table
+// attribute, the publication, tables without a primary key, the replication slot, and the small state table
 // where snapshot progress is kept. Each problem is reported with the fix.
 
 import pg from 'pg';
@@ -58,22 +58,23 @@ export async function ensurePublication(client: pg.Client, o: SetupOptions): Pro
   }
 }
 
-/** The published tables, refusing those the capture cannot key. */
+/**
+ * The published tables. A table without a primary key is captured as Debezium captures it (events
+ * without a key); under REPLICA IDENTITY DEFAULT PostgreSQL itself refuses its updates and deletes
+ * while it is published, so only inserts arrive, and that is said once here, never a reason to stop.
+ */
 export async function checkTables(client: pg.Client, publication: string): Promise<TableInfo[]> {
   const infos: TableInfo[] = [];
-  const unkeyed: string[] = [];
   for (const { schema, table } of await publishedTables(client, publication)) {
     const info = await tableInfoByName(client, schema, table);
     if (!info) continue;
-    if (info.primaryKey.length === 0 && info.replicaIdentity !== 'f') unkeyed.push(`${schema}.${table}`);
+    if (info.primaryKey.length === 0 && (info.replicaIdentity === 'd' || info.replicaIdentity === 'n')) {
+      log.warn(
+        `table ${schema}.${table} has no primary key and no replica identity: its events have a null key, and PostgreSQL refuses its updates and deletes while it is published; ` +
+          `fix: ALTER TABLE ${q(schema)}.${q(table)} ADD PRIMARY KEY (<columns>), or REPLICA IDENTITY FULL to capture updates and deletes with the whole old row`,
+      );
+    }
     infos.push(info);
-  }
-  if (unkeyed.length) {
-    throw new UserError(`table${unkeyed.length > 1 ? 's' : ''} without a primary key: ${unkeyed.join(', ')}`, {
-      fix:
-        'add a primary key (ALTER TABLE <t> ADD PRIMARY KEY (<columns>)), or, if the table truly has none, ' +
-        'ALTER TABLE <t> REPLICA IDENTITY FULL so updates and deletes carry the whole row (its events then have no key)',
-    });
   }
   return infos;
 }

@@ -126,11 +126,12 @@ export async function runSnapshot(ctx: SnapshotContext): Promise<void> {
   bar.finish(`${sent.toLocaleString('en')} rows from ${ctx.tables.length} tables`);
 }
 
+/** Debezium's precedence: a table's only row is its last one, unless it is the snapshot's first. */
 function markerOf(h: Held, lastOverall: boolean): SnapshotMarker {
   if (lastOverall) return 'last';
   if (h.firstOverall) return 'first';
-  if (h.firstInTable) return 'first_in_data_collection';
   if (h.lastInTable) return 'last_in_data_collection';
+  if (h.firstInTable) return 'first_in_data_collection';
   return 'true';
 }
 

@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { columnCodec, parseArrayLiteral, unscaledBase64 } from './type-mapping.js';
+import { constantDefault } from './catalog.js';
 import { cdcTestEnv, changesOf, dropSlot, eventually, sql, startCapture, type CdcTestEnv, type RunningCapture } from '../test/support/cdc.js';
 
 const DDL = `
@@ -18,7 +19,7 @@ create table all_types (
   c_date date, c_time time, c_time3 time(3), c_timetz timetz,
   c_ts timestamp, c_ts3 timestamp(3), c_tstz timestamptz, c_ts_inf timestamp,
   c_interval interval, c_int_array int[], c_text_array text[], c_enum mood, c_enum_array mood[],
-  c_point point, c_not_null text not null default 'x'
+  c_point point, c_range int4range, c_not_null text not null default 'x'
 )`;
 
 const VALUES = `(
@@ -30,7 +31,7 @@ const VALUES = `(
   '2024-02-29', '13:45:30.123456', '13:45:30.123', '13:45:30+02',
   '2024-02-29 13:45:30.123456', '2024-02-29 13:45:30.123', '2024-02-29 13:45:30.5+02', 'infinity',
   '1 year 2 months 3 days 04:05:06.5', '{1,2,NULL}', '{"a b",c}', 'happy', '{sad,happy}',
-  '(1,2)', 'y')`;
+  '(1,2)', '[1,5)', 'y')`;
 
 const EXPECTED: Record<string, unknown> = {
   c_smallint: 32767,
@@ -55,14 +56,15 @@ const EXPECTED: Record<string, unknown> = {
   c_timetz: '11:45:30Z',
   c_ts: 1709214330123456,
   c_ts3: 1709214330123,
-  c_tstz: '2024-02-29T11:45:30.5Z',
+  c_tstz: '2024-02-29T11:45:30.500000Z', // as many fraction digits as the column's precision, as Debezium
   c_ts_inf: 9223372036825200000,
   c_interval: 37091106500000,
   c_int_array: [1, 2, null],
   c_text_array: ['a b', 'c'],
   c_enum: 'happy',
   c_enum_array: ['sad', 'happy'],
-  c_point: '(1,2)',
+  c_point: { x: 1, y: 2, wkb: 'AQEAAAAAAAAAAADwPwAAAAAAAABA', srid: null },
+  c_range: '[1,5)',
   c_not_null: 'y',
 };
 
@@ -116,6 +118,10 @@ test('the {schema, payload} form carries Debezium logical type names', async () 
   assert.equal(byName.c_enum!.parameters!.allowed, 'sad,ok,happy');
   assert.equal(byName.c_interval!.name, 'io.debezium.time.MicroDuration');
   assert.equal(byName.c_not_null!.optional, false);
+  assert.equal((byName.c_not_null as { default?: unknown }).default, 'x', 'a constant default is declared');
+  assert.equal((byName.c_real as { type?: string }).type, 'float', "Kafka Connect's name, not float32");
+  assert.equal((byName.c_double as { type?: string }).type, 'double');
+  assert.equal(byName.c_point!.name, 'io.debezium.data.geometry.Point');
   assert.equal(byName.c_text!.optional, true);
   const key = JSON.parse(changes[0]!.message.key!) as { schema: { fields: { field: string }[] }; payload: unknown };
   assert.deepEqual(key.payload, { id: 1 });
@@ -139,10 +145,39 @@ test('unscaled decimals and array literals', () => {
   assert.deepEqual(parseArrayLiteral('{}'), []);
 });
 
+test('a multi-dimensional column is declared as deep as its dimensions, and every value fits it', () => {
+  const matrix = columnCodec({ name: 'm', typeOid: 1007, typmod: -1, typeName: '_int4', notNull: false, dimensions: 2 }, 'precise');
+  assert.deepEqual(matrix.schema, { type: 'array', optional: true, items: { type: 'array', optional: true, items: { type: 'int32', optional: true } }, field: 'm' });
+  assert.equal(matrix.encode('{{1,2},{3,NULL}}'), '[[1,2],[3,null]]');
+  assert.equal(matrix.encode('{1,2}'), '[[1,2]]', 'a shallower value is nested');
+  assert.equal(matrix.encode('{{{1},{2}},{{3},{4}}}'), '[[1,2],[3,4]]', 'a deeper one is flattened below the declared depth');
+  assert.equal(matrix.encode('{}'), '[]');
+  const list = columnCodec({ name: 'l', typeOid: 1007, typmod: -1, typeName: '_int4', notNull: false }, 'precise');
+  assert.equal(list.schema.items!.type, 'int32');
+  assert.equal(list.encode('{{1,2},{3,4}}'), '[1,2,3,4]', 'a 2-D value in an int[] column keeps its elements');
+});
+
+test('constant defaults are read from the catalog expression; computed ones are not', () => {
+  assert.equal(constantDefault(`'x'::text`), 'x');
+  assert.equal(constantDefault(`'it''s'::character varying`), "it's");
+  assert.equal(constantDefault('42'), '42');
+  assert.equal(constantDefault('(-1)'), '-1');
+  assert.equal(constantDefault('true'), 't');
+  assert.equal(constantDefault('NULL::text'), null);
+  assert.equal(constantDefault('now()'), undefined);
+  assert.equal(constantDefault(`nextval('s'::regclass)`), undefined);
+  assert.equal(constantDefault(`'a'::text || 'b'::text`), undefined);
+  const col = { name: 'n', typeOid: 23, typmod: -1, typeName: 'int4', notNull: true, defaultText: '42' };
+  const codec = columnCodec(col, 'precise');
+  assert.equal(codec.schema.default, 42);
+  assert.equal(codec.encode(null), '42', 'a required column missing from a key-only image takes its default');
+  assert.equal(columnCodec({ ...col, defaultText: undefined }, 'precise').encode(null), '0', 'or its type\'s zero, as Debezium');
+});
+
 test('an unknown type is passed as text with a warning, never a crash', async () => {
   const changes = await changesOf(env, 'all_types');
-  assert.equal(changes[1]!.value!.after!.c_point, '(1,2)');
+  assert.equal(changes[1]!.value!.after!.c_range, '[1,5)');
   const { cdcUnknownTypeColumnsTotal } = await import('../monitoring/metrics.js');
-  const v = (await cdcUnknownTypeColumnsTotal.get()).values.find((x) => x.labels.column === 'c_point');
+  const v = (await cdcUnknownTypeColumnsTotal.get()).values.find((x) => x.labels.column === 'c_range');
   assert.ok(v && v.value >= 1, 'the unknown column is counted');
 });

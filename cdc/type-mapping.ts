@@ -24,10 +24,19 @@ export interface ColumnInfo {
   enumLabels?: string[];
   /** For domains: the base type's oid and typmod. */
   baseOid?: number;
+  /** For arrays: the dimensions the column was declared with (pg_attribute.attndims; `int[][]` is 2). */
+  dimensions?: number;
+  /** The column's default when it is a constant, in PostgreSQL's text form (null: DEFAULT NULL). */
+  defaultText?: string | null;
 }
 
 export interface ColumnCodec {
   schema: ConnectSchema;
+  /**
+   * The JSON token of the column's default, or undefined when it has none: what Debezium puts in a
+   * required column that a key-only before image (REPLICA IDENTITY DEFAULT) does not carry.
+   */
+  defaultToken: string | undefined;
   /** Text form to a JSON token. `undefined` means an unchanged TOASTed value (pgoutput 'u'). */
   encode(text: string | null | undefined): string;
   /** True when the type was not recognised and is passed as text. */
@@ -38,7 +47,7 @@ const OID = {
   bool: 16, bytea: 17, char: 18, name: 19, int8: 20, int2: 21, int4: 23, text: 25, oid: 26, json: 114, xml: 142,
   float4: 700, float8: 701, money: 790, bpchar: 1042, varchar: 1043, date: 1082, time: 1083, timestamp: 1114,
   timestamptz: 1184, interval: 1186, timetz: 1266, numeric: 1700, uuid: 2950, jsonb: 3802, inet: 869, cidr: 650,
-  macaddr: 829, macaddr8: 774,
+  macaddr: 829, macaddr8: 774, point: 600, tsvector: 3614,
 } as const;
 
 /** Array type oid to element oid, for the built-in arrays (user types come from the catalog). */
@@ -47,13 +56,21 @@ export const ARRAY_ELEMENT: Record<number, number> = {
   1009: OID.text, 1014: OID.bpchar, 1015: OID.varchar, 1021: OID.float4, 1022: OID.float8, 1182: OID.date,
   1183: OID.time, 1115: OID.timestamp, 1185: OID.timestamptz, 1187: OID.interval, 1270: OID.timetz,
   1231: OID.numeric, 2951: OID.uuid, 199: OID.json, 3807: OID.jsonb, 143: OID.xml, 791: OID.money,
-  1041: OID.inet, 651: OID.cidr, 1040: OID.macaddr,
+  1041: OID.inet, 651: OID.cidr, 1040: OID.macaddr, 1017: OID.point, 3643: OID.tsvector,
 };
 
-// PgJDBC's sentinels for +/-infinity timestamps (PGStatement.DATE_POSITIVE_INFINITY), which
-// Debezium passes through.
+// PgJDBC's sentinels for +/-infinity timestamps (PGStatement.DATE_POSITIVE_INFINITY, in
+// milliseconds), which Debezium passes through: as they are for MicroTimestamp, divided by 1000
+// for Timestamp (milliseconds), as Debezium 3.6 writes them.
 const TS_POS_INF = '9223372036825200000';
 const TS_NEG_INF = '-9223372036832400000';
+const TS_MS_POS_INF = '9223372036825200';
+const TS_MS_NEG_INF = '-9223372036832400';
+// What Debezium 3.6 writes for date 'infinity' / '-infinity': PgJDBC's infinity instants as days,
+// truncated to int32 on the way. No PostgreSQL date is that far (4713 BC is -2,440,588), so the
+// values are unambiguous, and contracts/decode.ts reads them back as +/-infinity.
+export const DATE_POS_INF = -622191234;
+export const DATE_NEG_INF = -625821272;
 
 const str = (s: string) => JSON.stringify(s);
 const UNAVAILABLE_TOKEN = str(UNAVAILABLE_VALUE);
@@ -79,7 +96,8 @@ function scalarFor(oid: number, typmod: number, col: ColumnInfo, decimals: Decim
       return { schema: { type: 'int64' }, encode: (t) => t, unavailable: 'null' };
     case OID.float4:
     case OID.float8:
-      return { schema: { type: oid === OID.float4 ? 'float32' : 'float64' }, encode: encodeFloat, unavailable: 'null' };
+      // Kafka Connect's names: JsonConverter knows float and double, not float32/float64.
+      return { schema: { type: oid === OID.float4 ? 'float' : 'double' }, encode: encodeFloat, unavailable: 'null' };
     case OID.numeric:
       return numericScalar(typmod, decimals);
     case OID.money:
@@ -118,7 +136,7 @@ function scalarFor(oid: number, typmod: number, col: ColumnInfo, decimals: Decim
       if (p <= 3) {
         return {
           schema: { type: 'int64', name: 'io.debezium.time.Timestamp', version: 1 },
-          encode: (t) => (t === 'infinity' ? TS_POS_INF : t === '-infinity' ? TS_NEG_INF : String(timestampToMicros(t) / 1000n)),
+          encode: (t) => (t === 'infinity' ? TS_MS_POS_INF : t === '-infinity' ? TS_MS_NEG_INF : String(timestampToMicros(t) / 1000n)),
           unavailable: 'null',
         };
       }
@@ -128,8 +146,15 @@ function scalarFor(oid: number, typmod: number, col: ColumnInfo, decimals: Decim
         unavailable: 'null',
       };
     }
-    case OID.timestamptz:
-      return { schema: { type: 'string', name: 'io.debezium.time.ZonedTimestamp', version: 1 }, encode: (t) => str(timestamptzToIso(t)), unavailable: UNAVAILABLE_TOKEN };
+    case OID.timestamptz: {
+      // Debezium writes as many fraction digits as the column's precision (6 unless declared).
+      const p = typmod < 0 ? 6 : typmod;
+      return { schema: { type: 'string', name: 'io.debezium.time.ZonedTimestamp', version: 1 }, encode: (t) => str(withFractionDigits(timestamptzToIso(t), p)), unavailable: UNAVAILABLE_TOKEN };
+    }
+    case OID.point:
+      return { schema: POINT_SCHEMA, encode: encodePoint, unavailable: 'null' };
+    case OID.tsvector:
+      return { schema: { type: 'string', name: 'io.debezium.data.Tsvector', version: 1 }, encode: str, unavailable: UNAVAILABLE_TOKEN };
     case OID.interval:
       return { schema: { type: 'int64', name: 'io.debezium.time.MicroDuration', version: 1 }, encode: (t) => String(intervalToMicros(t)), unavailable: 'null' };
     default:
@@ -152,27 +177,106 @@ export function columnCodec(col: ColumnInfo, decimals: DecimalHandling): ColumnC
   if (elemOid !== undefined) {
     const inner = scalarFor(elemOid, col.typmod, col, decimals);
     if (inner) {
-      return wrap(
-        { type: 'array', optional, field: col.name, items: { ...inner.schema, optional: true } },
-        (t) => encodeArray(t, inner),
-        `[${inner.unavailable}]`,
-        false,
-      );
+      // Debezium declares the labels of an enum array as required, other elements as optional.
+      const items: ConnectSchema = { ...inner.schema, optional: !inner.schema.name?.endsWith('.Enum') };
+      // A multi-dimensional column (`int[][]`) is declared as arrays of arrays, as deep as the
+      // column's declared dimensions, so that a sink reads the nested values it is sent. (Debezium
+      // declares array<int32> and sends nested arrays, which JsonConverter turns into zeros.)
+      const depth = Math.max(1, col.dimensions ?? 1);
+      let schema = items;
+      for (let d = 0; d < depth; d++) schema = { type: 'array', optional: d === depth - 1 ? optional : true, items: schema };
+      const codec = wrap({ ...schema, field: col.name }, (t) => encodeArray(t, inner, depth), `[${inner.unavailable}]`, false);
+      return withDefault(codec, col, (t) => encodeArray(t, inner, depth));
     }
   } else {
     const scalar = scalarFor(oid, col.typmod, col, decimals);
-    if (scalar) return wrap({ ...scalar.schema, optional, field: col.name }, scalar.encode, scalar.unavailable, false);
+    if (scalar) return withDefault(wrap({ ...scalar.schema, optional, field: col.name }, scalar.encode, scalar.unavailable, false), col, scalar.encode);
   }
   // Not a type Debezium maps by default: the text form is kept, never a crash.
-  return wrap({ type: 'string', optional, field: col.name }, str, UNAVAILABLE_TOKEN, true);
+  return withDefault(wrap({ type: 'string', optional, field: col.name }, str, UNAVAILABLE_TOKEN, true), col, str);
 }
 
 function wrap(schema: ConnectSchema, encode: (t: string) => string, unavailable: string, unknown: boolean): ColumnCodec {
-  return {
+  const codec: ColumnCodec & { nullToken: string } = {
     schema,
     unknown,
-    encode: (t) => (t === null ? 'null' : t === undefined ? unavailable : encode(t)),
+    defaultToken: undefined,
+    // A required column is only ever null in a key-only before image (a delete or key change under
+    // REPLICA IDENTITY DEFAULT); Debezium fills it with its default, or the type's zero value, and
+    // a Connect struct cannot hold null there.
+    nullToken: schema.optional ? 'null' : zeroToken(schema),
+    encode: (t) => (t === null ? codec.nullToken : t === undefined ? unavailable : encode(t)),
   };
+  return codec;
+}
+
+function zeroToken(schema: ConnectSchema): string {
+  if (schema.name === 'org.apache.kafka.connect.data.Decimal') return '"AA=="';
+  if (schema.name === 'io.debezium.data.VariableScaleDecimal') return '{"scale":0,"value":"AA=="}';
+  // Debezium's fallbacks for zoned times: midnight of the epoch, in UTC.
+  if (schema.name === 'io.debezium.time.ZonedTimestamp') return '"1970-01-01T00:00:00Z"';
+  if (schema.name === 'io.debezium.time.ZonedTime') return '"00:00:00Z"';
+  switch (schema.type) {
+    case 'boolean':
+      return 'false';
+    case 'string':
+    case 'bytes':
+      return '""';
+    case 'array':
+      return '[]';
+    case 'struct':
+    case 'map':
+      return 'null';
+    default:
+      return '0';
+  }
+}
+
+/**
+ * Declares a constant default in the schema, as Debezium does (JsonConverter fills a missing or
+ * null required field with it). A default the encoder cannot read is left out, never a crash.
+ */
+function withDefault(codec: ColumnCodec, col: ColumnInfo, encode: (t: string) => string): ColumnCodec {
+  if (col.defaultText === undefined || col.defaultText === null) return codec;
+  let token: string;
+  try {
+    token = encode(col.defaultText);
+    JSON.parse(token);
+  } catch {
+    return codec;
+  }
+  codec.defaultToken = token;
+  if (!codec.schema.optional) (codec as ColumnCodec & { nullToken: string }).nullToken = token;
+  codec.schema = { ...codec.schema, default: JSON.parse(token) as unknown };
+  // Keep "field" last, as Debezium's JSON does (the order is cosmetic, but diffs read easier).
+  const { field, ...rest } = codec.schema;
+  codec.schema = { ...rest, field };
+  return codec;
+}
+
+// Debezium's io.debezium.data.geometry.Point: x and y, and the point as well-known binary.
+const POINT_SCHEMA: Scalar['schema'] = {
+  type: 'struct',
+  fields: [
+    { type: 'double', optional: false, field: 'x' },
+    { type: 'double', optional: false, field: 'y' },
+    { type: 'bytes', optional: true, field: 'wkb' },
+    { type: 'int32', optional: true, field: 'srid' },
+  ],
+  name: 'io.debezium.data.geometry.Point',
+  version: 1,
+  doc: 'Geometry (POINT)',
+};
+
+function encodePoint(t: string): string {
+  const m = /^\(([^,]+),([^)]+)\)$/.exec(t);
+  if (!m) throw new Error(`unexpected point text ${t}`);
+  const wkb = Buffer.alloc(21);
+  wkb.writeUInt8(1, 0); // little endian
+  wkb.writeUInt32LE(1, 1); // wkbPoint
+  wkb.writeDoubleLE(Number(m[1]), 5);
+  wkb.writeDoubleLE(Number(m[2]), 13);
+  return `{"x":${encodeFloat(m[1]!)},"y":${encodeFloat(m[2]!)},"wkb":${str(wkb.toString('base64'))},"srid":null}`;
 }
 
 function encodeFloat(t: string): string {
@@ -184,12 +288,12 @@ function encodeFloat(t: string): string {
 // ---- numeric -------------------------------------------------------------------------------
 
 function numericScalar(typmod: number, mode: DecimalHandling): Scalar {
-  if (mode === 'double') return { schema: { type: 'float64' }, encode: (t) => (t === 'NaN' ? '"NaN"' : String(Number(t))), unavailable: 'null' };
+  if (mode === 'double') return { schema: { type: 'double' }, encode: (t) => (t === 'NaN' ? '"NaN"' : String(Number(t))), unavailable: 'null' };
   if (mode === 'string') return { schema: { type: 'string' }, encode: str, unavailable: UNAVAILABLE_TOKEN };
   if (typmod < 4) {
     // numeric without precision: Debezium's VariableScaleDecimal {scale, value}.
     return {
-      schema: { type: 'struct', name: 'io.debezium.data.VariableScaleDecimal', version: 1, fields: [
+      schema: { type: 'struct', name: 'io.debezium.data.VariableScaleDecimal', version: 1, doc: 'Variable scaled decimal', fields: [
         { type: 'int32', optional: false, field: 'scale' },
         { type: 'bytes', optional: false, field: 'value' },
       ] },
@@ -216,7 +320,7 @@ function moneyScalar(mode: DecimalHandling): Scalar {
     const digits = t.replace(/[^0-9.]/g, '');
     return (neg ? '-' : '') + digits;
   };
-  if (mode === 'double') return { schema: { type: 'float64' }, encode: (t) => String(Number(plain(t))), unavailable: 'null' };
+  if (mode === 'double') return { schema: { type: 'double' }, encode: (t) => String(Number(plain(t))), unavailable: 'null' };
   if (mode === 'string') return { schema: { type: 'string' }, encode: (t) => str(plain(t)), unavailable: UNAVAILABLE_TOKEN };
   return {
     schema: { type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', version: 1, parameters: { scale: '2' } },
@@ -265,8 +369,8 @@ function byteaToBase64(t: string): string {
 }
 
 function dateToDays(t: string): number {
-  if (t === 'infinity') return 2147483647;
-  if (t === '-infinity') return -2147483648;
+  if (t === 'infinity') return DATE_POS_INF;
+  if (t === '-infinity') return DATE_NEG_INF;
   const bc = t.endsWith(' BC');
   const [y, m, d] = (bc ? t.slice(0, -3) : t).split('-').map(Number) as [number, number, number];
   return daysFromCivil(bc ? 1 - y : y, m, d);
@@ -310,6 +414,13 @@ function timestamptzToIso(t: string): string {
   return microsToIso(micros);
 }
 
+function withFractionDigits(iso: string, digits: number): string {
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z$/.exec(iso);
+  if (!m) return iso; // infinity, -infinity
+  const frac = (m[2] ?? '').padEnd(digits, '0').slice(0, digits);
+  return `${m[1]}${frac ? '.' + frac : ''}Z`;
+}
+
 export function microsToIso(micros: bigint): string {
   const ms = Number(micros / 1000n);
   const rest = Number(((micros % 1000n) + 1000n) % 1000n);
@@ -347,9 +458,36 @@ function intervalToMicros(t: string): bigint {
 
 // ---- arrays ----------------------------------------------------------------------------------
 
-function encodeArray(t: string, inner: Scalar): string {
-  const items = parseArrayLiteral(t);
-  return encodeItems(items, inner);
+/**
+ * An array value at the column's declared depth. PostgreSQL does not hold a column to its declared
+ * dimensions: a value of another depth is made to fit without losing an element, a shallower one
+ * nested in one-element arrays ({1,2} in an int[][] column is [[1,2]]), a deeper one with its
+ * innermost arrays flattened ({{1,2},{3,4}} in an int[] column is [1,2,3,4]).
+ */
+function encodeArray(t: string, inner: Scalar, depth: number): string {
+  return encodeItems(fitDepth(parseArrayLiteral(t), depth), inner);
+}
+
+function depthOf(items: ArrayItem[]): number {
+  let d = 1;
+  for (let x: ArrayItem | undefined = items[0]; Array.isArray(x); x = x[0]) d++;
+  return d;
+}
+
+function fitDepth(items: ArrayItem[], depth: number): ArrayItem[] {
+  if (items.length === 0) return items;
+  let d = depthOf(items);
+  while (d < depth) {
+    items = [items];
+    d++;
+  }
+  const flatten = (xs: ArrayItem[], levels: number): ArrayItem[] => (levels <= 0 ? xs : xs.flatMap((x) => (Array.isArray(x) ? flatten(x, levels - 1) : [x])));
+  if (d > depth) {
+    // Flatten the levels below the declared depth, element order kept (row-major).
+    const flattenBelow = (xs: ArrayItem[], level: number): ArrayItem[] => (level === depth ? flatten(xs, d - depth) : xs.map((x) => (Array.isArray(x) ? flattenBelow(x, level + 1) : x)));
+    items = flattenBelow(items, 1);
+  }
+  return items;
 }
 
 function encodeItems(items: ArrayItem[], inner: Scalar): string {

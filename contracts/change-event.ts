@@ -26,6 +26,10 @@ export interface SourceInfo {
   /** LSN of this change as a number (Debezium writes it as int64). */
   lsn: number | null;
   xmin: number | null;
+  /** Replication origin of the transaction (set when it was applied by logical replication). */
+  origin: string | null;
+  /** The LSN of the transaction on its origin server. */
+  origin_lsn: number | null;
 }
 
 export interface TransactionBlock {
@@ -39,21 +43,39 @@ export interface TransactionBlock {
 
 export type Row = Record<string, unknown>;
 
+/** In Debezium's field order (the order of the envelope schema's fields). */
 export interface ChangeEvent {
   before: Row | null;
   after: Row | null;
   source: SourceInfo;
+  transaction: TransactionBlock | null;
   op: Op;
   ts_ms: number;
   ts_us: number;
   ts_ns: number;
-  transaction: TransactionBlock | null;
 }
 
-/** Kafka Connect schema (JsonConverter schemas.enable=true form). */
+/** A record of the transaction topic `<prefix>.transaction` (Debezium's transaction metadata). */
+export interface TransactionRecord {
+  status: 'BEGIN' | 'END';
+  /** The transaction block's id of the transaction's events. */
+  id: string;
+  /** END: events of the transaction; BEGIN: null. */
+  event_count: number | null;
+  data_collections: { data_collection: string; event_count: number }[] | null;
+  /** Commit time. */
+  ts_ms: number;
+}
+
+/**
+ * Kafka Connect schema (JsonConverter schemas.enable=true form). The capture writes `float` and
+ * `double`, Kafka Connect's names; `float32`/`float64` are read too, as this product wrote them
+ * before (JsonConverter rejects those).
+ */
 export interface ConnectSchema {
-  type: 'int8' | 'int16' | 'int32' | 'int64' | 'float32' | 'float64' | 'boolean' | 'string' | 'bytes' | 'array' | 'map' | 'struct';
+  type: 'int8' | 'int16' | 'int32' | 'int64' | 'float' | 'double' | 'float32' | 'float64' | 'boolean' | 'string' | 'bytes' | 'array' | 'map' | 'struct';
   optional: boolean;
+  doc?: string;
   field?: string;
   name?: string;
   version?: number;
@@ -122,6 +144,13 @@ export interface SchemaRecord {
   key: ConnectSchema;
   value: ConnectSchema;
 }
+
+/**
+ * Headers Debezium puts on the two events a primary-key change becomes: the delete (and its
+ * tombstone) carry the new key, the create the old one, each as `{schema, payload}` JSON.
+ */
+export const NEW_KEY_HEADER = '__debezium.newkey';
+export const OLD_KEY_HEADER = '__debezium.oldkey';
 
 /** Value placed by Debezium where an unchanged TOASTed column was not sent. */
 export const UNAVAILABLE_VALUE = '__debezium_unavailable_value';

@@ -17,12 +17,14 @@
 //                                                     scale in schema parameters
 //   io.debezium.data.VariableScaleDecimal             {scale, value: base64}      string or number
 //   bytes (no logical type)                           base64 string               Buffer
-//   float32 / float64                                 number, or "NaN"/"Infinity" number
+//   float / double (float32 / float64 read too)       number, or "NaN"/"Infinity" number
 //   array, struct                                     JSON array / object         decoded element-wise
 //   anything else (string, int, boolean, Json, Uuid…) as is                       as is
 //
-// Infinity timestamps (PgJDBC's sentinels, and "infinity" strings) decode to +/-Infinity numbers;
-// dates at int32 min/max likewise. An unchanged TOASTed value (`__debezium_unavailable_value`)
+// Infinity timestamps (PgJDBC's sentinels, in µs for MicroTimestamp and ms for Timestamp, and
+// "infinity" strings) decode to +/-Infinity numbers; infinity dates likewise (Debezium 3.6's values,
+// -622191234 and -625821272, which the capture writes too; Debezium also streams 'infinity' as
+// -2147472692; and int32 max/min, which the capture wrote before). An unchanged TOASTed value (`__debezium_unavailable_value`)
 // decodes to the UNAVAILABLE symbol whatever the column type, so a writer can keep the old value.
 
 import type { ConnectSchema, Row } from './change-event.js';
@@ -42,6 +44,10 @@ const MS_PER_DAY = 86_400_000;
 // PgJDBC's +/-infinity sentinels, which Debezium (and the capture) write for infinite timestamps.
 const POS_INF_DOUBLE = Number('9223372036825200000');
 const NEG_INF_DOUBLE = Number('-9223372036832400000');
+const POS_INF_MS = 9223372036825200;
+const NEG_INF_MS = -9223372036832400;
+const POS_INF_DAYS = new Set([2147483647, -622191234, -2147472692]);
+const NEG_INF_DAYS = new Set([-2147483648, -625821272]);
 const UNAVAILABLE_BASE64 = Buffer.from(UNAVAILABLE_VALUE).toString('base64');
 
 /**
@@ -77,8 +83,8 @@ export function decodeValue(value: unknown, schema: ConnectSchema, opts: DecodeO
     case 'io.debezium.time.Date':
     case 'org.apache.kafka.connect.data.Date': {
       const days = Number(value);
-      if (days >= 2147483647) return Infinity;
-      if (days <= -2147483648) return -Infinity;
+      if (POS_INF_DAYS.has(days)) return Infinity;
+      if (NEG_INF_DAYS.has(days)) return -Infinity;
       return new Date(days * MS_PER_DAY);
     }
     case 'io.debezium.time.Timestamp':
@@ -115,6 +121,8 @@ export function decodeValue(value: unknown, schema: ConnectSchema, opts: DecodeO
   switch (schema.type) {
     case 'bytes':
       return Buffer.from(String(value), 'base64');
+    case 'float':
+    case 'double':
     case 'float32':
     case 'float64':
       return typeof value === 'string' ? Number(value) : value;
@@ -142,8 +150,9 @@ export function decodeMicros(value: number | string, schema: ConnectSchema): big
 
 function timestampFrom(value: unknown, unitsPerMs: bigint): Date | number {
   // The sentinels are beyond 2^53: compare them as JSON.parse left them (doubles).
-  if (Number(value) === POS_INF_DOUBLE) return Infinity;
-  if (Number(value) === NEG_INF_DOUBLE) return -Infinity;
+  const n0 = Number(value);
+  if (n0 === POS_INF_DOUBLE || (unitsPerMs === 1n && n0 === POS_INF_MS)) return Infinity;
+  if (n0 === NEG_INF_DOUBLE || (unitsPerMs === 1n && n0 === NEG_INF_MS)) return -Infinity;
   const n = BigInt(value as number);
   // Floor division, so that times before 1970 land on the right millisecond.
   let ms = n / unitsPerMs;

@@ -5,6 +5,7 @@
 
 import { UserError } from '../common/errors.js';
 import { DeltaTable, rootStorage } from '../lake/index.js';
+import { KEYLESS_REASON, recordedPrimaryKey } from '../lake/silver/writer.js';
 
 export interface LakeTable {
   /** Path inside the lake root, e.g. "silver/public/activities", "gold/kpis". */
@@ -25,6 +26,8 @@ export interface LakeState {
   silverLag: Record<string, number>;
   /** Silver versions not yet in gold, by silver path (the most of any gold table following it). */
   goldLag: Record<string, number>;
+  /** Bronze tables silver leaves out, by bronze path, with why (a source without a primary key). */
+  silverSkipped: Record<string, string>;
 }
 
 /** Table paths under the lake root (a folder holding _delta_log), at most three folders deep. */
@@ -99,7 +102,9 @@ export async function readLake(root: string): Promise<LakeState> {
   }
   const silverLag: Record<string, number> = {};
   const goldLag: Record<string, number> = {};
+  const silverSkipped: Record<string, string> = {};
   for (const [path, t] of opened) {
+    if (path.startsWith('bronze/') && !recordedPrimaryKey(t)) silverSkipped[path] = KEYLESS_REASON;
     if (path.startsWith('silver/')) {
       const bronzePath = `bronze/${path.slice('silver/'.length)}`;
       const bronze = opened.get(bronzePath);
@@ -116,5 +121,5 @@ export async function readLake(root: string): Promise<LakeState> {
       }
     }
   }
-  return { tables, silverLag, goldLag };
+  return { tables, silverLag, goldLag, silverSkipped };
 }

@@ -50,9 +50,10 @@ export function statusText(r: StatusReport, qualityDays: number): string {
       r.lake.tables.map((t) => [
         t.path, t.version, t.rows, t.files, bytes(t.bytes),
         t.lastCommit ? `${t.lastCommit.toISOString().replace(/\.\d+Z$/, 'Z')} (${ago(t.lastCommit, now)})` : '',
-        r.lake.silverLag[t.path] ?? '', r.lake.goldLag[t.path] ?? '',
+        r.lake.silverLag[t.path] ?? (r.lake.silverSkipped[t.path] ? 'no key: not in silver' : ''), r.lake.goldLag[t.path] ?? '',
       ]),
-    ) + '\n  silver lag: bronze versions the silver table has not applied; gold lag: its versions gold has not applied'
+    ) + '\n  silver lag: bronze versions the silver table has not applied; gold lag: its versions gold has not applied' +
+      (Object.keys(r.lake.silverSkipped).length ? '\n  no key: the source table has no primary key, so silver keeps no current state of it (its changes are in bronze)' : '')
     : '  (no table yet)');
 
   out.push('', `Quality (last ${qualityDays} day${qualityDays === 1 ? '' : 's'})`);

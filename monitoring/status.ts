@@ -70,7 +70,7 @@ export async function gatherStatus(config: Config, opts: { qualityDays: number }
   });
   if (errors.broker) errors.broker = `${errors.broker} (${config.kafka.brokers.join(',')})`;
 
-  const lake = await attempt(errors, 'lake', { tables: [], silverLag: {}, goldLag: {} } as LakeState, () => readLake(config.lake.root));
+  const lake = await attempt(errors, 'lake', { tables: [], silverLag: {}, goldLag: {}, silverSkipped: {} } as LakeState, () => readLake(config.lake.root));
   const quality = await attempt(errors, 'quality', [] as RuleState[], () => qualityState(config.lake.root, opts.qualityDays));
   return { at: new Date().toISOString(), lakeRoot: config.lake.root, slot, idleSlots: idle.filter((s) => s.slot !== config.cdc.slot), topics: broker.topics, groups: broker.groups, lake, quality, errors };
 }

@@ -46,6 +46,7 @@ export const TEST_NEEDS: Requirement[] = [
   { name: 'promtool', why: "checks monitoring/'s Prometheus rules and runs their unit tests", present: () => which('promtool') !== undefined, debian: ['prometheus'] },
   { name: 'prometheus', why: 'scrapes the running pipeline in the monitoring test', present: () => which('prometheus') !== undefined, debian: ['prometheus'] },
   { name: 'chromium', why: 'renders the quality report in its test', present: () => which('chromium') !== undefined, debian: ['chromium'] },
+  { name: 'javac', why: "compiles the JsonConverter check of the event conformance test (cdc/json-converter.test.ts) once", present: () => which('javac') !== undefined, debian: ['openjdk-17-jdk-headless'] },
 ];
 
 export type Say = (line: string) => void;

@@ -118,6 +118,59 @@ export interface DebeziumRun {
   stop(): Promise<void>;
 }
 
+export interface PostgresToKafka {
+  /** The source database's URL (its user needs REPLICATION). */
+  databaseUrl: string;
+  brokers: string;
+  /** Folder of the run (config/, data/). */
+  workdir: string;
+  topicPrefix: string;
+  slot: string;
+  /** An existing publication (Debezium does not create it). */
+  publication: string;
+  snapshotMode: 'initial' | 'no_data';
+  tables: string[];
+  decimalHandling: string;
+  tombstones: boolean;
+  transactionMetadata: boolean;
+  schemasEnable: boolean;
+}
+
+/** Debezium Server's properties for its PostgreSQL connector into the Kafka sink, JSON keys and values. */
+export function postgresToKafkaProperties(o: PostgresToKafka): Record<string, string> {
+  const u = new URL(o.databaseUrl);
+  return {
+    'debezium.sink.type': 'kafka',
+    'debezium.sink.kafka.producer.bootstrap.servers': o.brokers,
+    'debezium.sink.kafka.producer.key.serializer': 'org.apache.kafka.common.serialization.StringSerializer',
+    'debezium.sink.kafka.producer.value.serializer': 'org.apache.kafka.common.serialization.StringSerializer',
+    'debezium.source.connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+    'debezium.source.offset.storage.file.filename': join(o.workdir, 'data', 'offsets.dat'),
+    'debezium.source.offset.flush.interval.ms': '0',
+    'debezium.source.database.hostname': u.hostname,
+    'debezium.source.database.port': u.port,
+    'debezium.source.database.user': decodeURIComponent(u.username),
+    'debezium.source.database.password': decodeURIComponent(u.password),
+    'debezium.source.database.dbname': u.pathname.slice(1),
+    'debezium.source.topic.prefix': o.topicPrefix,
+    'debezium.source.plugin.name': 'pgoutput',
+    'debezium.source.slot.name': o.slot,
+    'debezium.source.publication.name': o.publication,
+    'debezium.source.publication.autocreate.mode': 'disabled',
+    'debezium.source.snapshot.mode': o.snapshotMode,
+    'debezium.source.table.include.list': o.tables.join(','),
+    'debezium.source.decimal.handling.mode': o.decimalHandling,
+    'debezium.source.tombstones.on.delete': String(o.tombstones),
+    'debezium.source.provide.transaction.metadata': String(o.transactionMetadata),
+    'debezium.format.value': 'json',
+    'debezium.format.key': 'json',
+    'debezium.format.value.schemas.enable': String(o.schemasEnable),
+    'debezium.format.key.schemas.enable': String(o.schemasEnable),
+    'quarkus.http.port': '0',
+    'quarkus.log.console.json.enabled': 'false',
+  };
+}
+
 const CLOCK_TICKS = 100;
 
 export function startDebeziumServer(dist: DebeziumDist, workdir: string, props: Record<string, string>): DebeziumRun {

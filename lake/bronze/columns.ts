@@ -4,7 +4,7 @@
 //
 //   Connect / Debezium                         Delta            lake value
 //   int16 / int32 / int64                      short/integer/long
-//   float32 / float64                          float / double
+//   float / double (float32 / float64)         float / double
 //   boolean, string (Json, Uuid, Enum, Xml…)   boolean / string
 //   bytes                                      binary
 //   Decimal (precision p ≤ 38, scale s)        decimal(p,s)     exact string
@@ -67,8 +67,10 @@ export function deltaTypeOf(field: ConnectSchema): DataType {
       return 'integer';
     case 'int64':
       return 'long';
+    case 'float':
     case 'float32':
       return 'float';
+    case 'double':
     case 'float64':
       return 'double';
     case 'boolean':

@@ -61,6 +61,8 @@ export interface TableReport {
   plan?: Plan['counts'];
   /** The gate held the table's next batch back (a referenced table is behind). */
   held?: boolean;
+  /** Why silver leaves this table out (its bronze table records no primary key). */
+  skipped?: string;
 }
 
 interface Pair {
@@ -75,6 +77,7 @@ export class SilverWriter {
   private readonly pairs = new Map<string, Pair>();
   private readonly compactedAt = new Map<string, number>();
   private stopping = false;
+  private readonly warnedKeyless = new Set<string>();
   private wake: (() => void) | undefined;
   private lastCycleOk = 0;
 
@@ -152,7 +155,16 @@ export class SilverWriter {
   async applyTable(name: string): Promise<TableReport> {
     const p = await this.pair(name);
     await p.bronze.refresh();
-    const keyColumns = primaryKeyOf(p.bronze, p.bronzePath);
+    const keyColumns = recordedPrimaryKey(p.bronze);
+    if (!keyColumns) {
+      // A source table without a primary key (Debezium's null keys) has no current state by key;
+      // its changes stay in bronze, and the other tables go on.
+      if (!this.warnedKeyless.has(name)) {
+        this.warnedKeyless.add(name);
+        log.warn(`silver leaves ${p.bronzePath} out: ${KEYLESS_REASON}`, { fix: 'add a primary key to the source table; bronze records it with its next schema' });
+      }
+      return { table: name, bronzeVersion: p.bronze.version, silverVersion: -1, changes: 0, quarantined: 0, skipped: KEYLESS_REASON };
+    }
     const sourceSpecs: ColumnSpec[] = p.bronze.schema.fields.filter((f) => !BRONZE_ONLY.has(f.name)).map((f) => ({ name: f.name, type: f.type, nullable: true }));
     p.silver ??= await DeltaTable.openOrCreate(this.opts.lakeRoot, p.silverPath, {
       columns: [...sourceSpecs, ...SILVER_METADATA],
@@ -298,7 +310,10 @@ function recordsOf(add: Add): number {
   }
 }
 
-export function primaryKeyOf(bronze: DeltaTable, where: string): string[] {
+export const KEYLESS_REASON = 'its source table has no primary key, so it has no current state by key (its changes are all in bronze)';
+
+/** The source's primary key as bronze records it (table property), or undefined when it has none. */
+export function recordedPrimaryKey(bronze: DeltaTable): string[] | undefined {
   const raw = bronze.metadata.configuration?.[PRIMARY_KEY_PROPERTY];
   let keys: unknown;
   try {
@@ -306,11 +321,6 @@ export function primaryKeyOf(bronze: DeltaTable, where: string): string[] {
   } catch {
     keys = undefined;
   }
-  if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string')) {
-    throw new UserError(`bronze table ${where} does not record its primary key (table property ${PRIMARY_KEY_PROPERTY})`, {
-      where,
-      fix: `set it, e.g. in the table's metaData configuration: "${PRIMARY_KEY_PROPERTY}": "[\\"id\\"]", or let lakehouse bronze create the table`,
-    });
-  }
-  return keys as string[];
+  return Array.isArray(keys) && keys.length > 0 && keys.every((k) => typeof k === 'string') ? (keys as string[]) : undefined;
 }
+
