@@ -15,7 +15,8 @@
 
 import { DeltaTable, type DataType, type Row } from '../lake/index.js';
 import { layerPath } from '../lake/layers.js';
-import { primaryKeyOf } from '../lake/silver/writer.js';
+import { UserError } from '../common/errors.js';
+import { recordedPrimaryKey } from '../lake/silver/writer.js';
 import { quarantinePath } from '../quality/quarantine-table.js';
 
 /** An activity as the change topic gave it. */
@@ -86,7 +87,13 @@ export class SilverView {
     const judged = candidates.map((c, i) => ({ c, i })).filter(({ i }) => out[i] === undefined);
     if (judged.length === 0) return out as Verdict[];
 
-    const keyColumns = primaryKeyOf(activities, this.activitiesPath);
+    const keyColumns = recordedPrimaryKey(activities);
+    if (!keyColumns) {
+      throw new UserError(`${this.activitiesPath} does not record its primary key, so the notifier cannot find an activity in it`, {
+        where: this.activitiesPath,
+        fix: 'give the activities source table a primary key: silver keeps only keyed tables',
+      });
+    }
     const held = await rowsByKey(activities, keyColumns, judged.map(({ c }) => c.key));
     // A row at the change's own position is the insert itself: accepted. Otherwise the quarantine
     // says whether the gate kept the insert out (a later update may have passed it since).
